@@ -1,0 +1,225 @@
+"""Command line: extractor extract | text | sections | schema | check | eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from extractor import __version__
+from extractor.ingest import SUPPORTED_SUFFIXES, IngestError, read_document
+
+app = typer.Typer(
+    help=(
+        "Turn Chinese government performance self-evaluation reports (部门整体支出绩效自评报告, 自评表, "
+        "项目支出绩效自评) into typed, evidence-grounded JSON records, and reconcile their numbers.\n\n"
+        "Every extracted value carries the verbatim quote and the offsets it came from in the text "
+        "that `extractor text FILE` prints."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"extractor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = None,
+) -> None:
+    """extractor: evidence-grounded records from 绩效自评 reports."""
+
+
+def _err(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+def expand_inputs(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory contributes its supported files (not recursive), sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES))
+        else:
+            out.append(p)
+    return out
+
+
+@app.command()
+def extract(
+    reports: Annotated[list[Path], typer.Argument(help="Report files (.txt .md .pdf .docx, images with [ocr]) or folders of them.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the JSON records (one <file name>.json per report).")],
+    backend: Annotated[
+        str, typer.Option(help="rules (no model), llm, hybrid (rules + llm, cross-checked), or auto: hybrid when a model is configured, else rules.")
+    ] = "auto",
+    max_mb: Annotated[int, typer.Option(help="Refuse input files larger than this many MiB.")] = 64,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")] = False,
+    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model name at that endpoint.")] = None,
+    preset: Annotated[Optional[str], typer.Option(help="Provider preset: deepseek, qwen, glm, moonshot, openai, ollama, vllm, llamacpp.")] = None,
+    concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once.")] = 2,
+) -> None:
+    """Extract one JSON record per report into OUT.
+
+    A file that cannot be read is reported on one line (file and reason) and the batch goes on;
+    the summary at the end counts successes and failures, and the exit code is 1 if any failed.
+    Records are written atomically: a reader never sees half a JSON file.
+    """
+    from extractor.pipeline import Options, extract_file, output_name, record_to_json, write_json_atomic
+
+    files = expand_inputs(reports)
+    if not files:
+        _err("error: no input files")
+        raise typer.Exit(2)
+    llm_client = None
+    resolved = backend
+    if backend not in ("auto", "rules", "llm", "hybrid"):
+        _err(f"error: unknown backend {backend!r}; choose rules, llm, hybrid or auto")
+        raise typer.Exit(2)
+    if backend != "rules":
+        from extractor.settings import ConfigError, resolve_settings
+
+        try:
+            settings = resolve_settings(preset=preset, base_url=base_url, model=model, concurrency=concurrency)
+        except ConfigError as e:
+            _err(f"error: {e}")
+            raise typer.Exit(2) from None
+        if settings is None:
+            if backend in ("llm", "hybrid"):
+                _err("error: no model configured: give --base-url and --model, --preset, or EXTRACTOR_BASE_URL / EXTRACTOR_MODEL")
+                raise typer.Exit(2)
+            resolved = "rules"
+        else:
+            from extractor import llm as llm_mod
+
+            resolved = "hybrid" if backend == "auto" else backend
+            llm_client = llm_mod.LLMClient(settings)
+    options = Options(backend=resolved, max_bytes=max_mb * 1024 * 1024)
+    failed: list[tuple[Path, str]] = []
+    t0 = time.perf_counter()
+    for i, f in enumerate(files, 1):
+        t1 = time.perf_counter()
+        try:
+            record = extract_file(f, options, llm_client)
+            write_json_atomic(out / output_name(f), record_to_json(record))
+        except IngestError as e:
+            failed.append((f, str(e)))
+            _err(f"error: {f}: {e}")
+            continue
+        except Exception as e:  # noqa: BLE001 - one bad report must not stop the batch
+            if type(e).__name__ == "LLMUnavailable":
+                _err(f"error: {f}: {e}")
+                _err("stopping: the model endpoint is unreachable")
+                failed.append((f, str(e)))
+                break
+            failed.append((f, f"internal error: {type(e).__name__}: {e}"))
+            _err(f"error: {f}: internal error: {type(e).__name__}: {e}")
+            continue
+        if not quiet:
+            errs = sum(1 for fl in record.flags if fl.severity == "error")
+            warns = sum(1 for fl in record.flags if fl.severity == "warning")
+            _err(f"[{i}/{len(files)}] {f} -> {out / output_name(f)} ({errs} errors, {warns} warnings, {time.perf_counter() - t1:.2f} s)")
+    ok = len(files) - len(failed)
+    _err(f"extracted {ok} of {len(files)} reports into {out}/ with backend {resolved} in {time.perf_counter() - t0:.1f} s; {len(failed)} failed")
+    for f, why in failed:
+        _err(f"  failed: {f}: {why}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def text(report: Annotated[Path, typer.Argument(help="A report file.")]) -> None:
+    """Print the text the tool read from REPORT: every quote and offset points into it."""
+    try:
+        doc = read_document(report)
+    except IngestError as e:
+        _err(f"error: {report}: {e}")
+        raise typer.Exit(1) from None
+    sys.stdout.write(doc.text)
+    if not doc.text.endswith("\n"):
+        sys.stdout.write("\n")
+
+
+@app.command()
+def sections(report: Annotated[Path, typer.Argument(help="A report file.")]) -> None:
+    """Print the section tree and the tables found in REPORT, with offsets."""
+    from extractor.segment import segment
+
+    try:
+        doc = read_document(report)
+    except IngestError as e:
+        _err(f"error: {report}: {e}")
+        raise typer.Exit(1) from None
+    layout = segment(doc.text, doc.table_spans)
+    for s in layout.flat():
+        typer.echo(f"{'  ' * (s.level - 1)}{s.title}  [{s.start}:{s.end}] p{doc.page_of(s.start)}")
+    for i, t in enumerate(layout.tables, 1):
+        typer.echo(f"table {i} ({t.kind}) [{t.start}:{t.end}] {len(t.rows)} rows x {max(len(r.cells) for r in t.rows)} cells")
+
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@app.command()
+def check(
+    records: Annotated[list[Path], typer.Argument(help="Record files (*.json) or folders of them, as written by `extract`.")],
+    fail_on: Annotated[Optional[str], typer.Option(help="Exit 1 when any flag is at least this severe: error, warning or info.")] = None,
+    min_severity: Annotated[str, typer.Option("--min-severity", help="Show flags at least this severe.")] = "info",
+) -> None:
+    """Print the reconciliation flags of each record as a table: severity, rule, fields, message."""
+    from extractor.models import Record
+
+    for level in (fail_on, min_severity):
+        if level is not None and level not in SEVERITY_RANK:
+            _err(f"error: unknown severity {level!r}; choose error, warning or info")
+            raise typer.Exit(2)
+    files: list[Path] = []
+    for r in records:
+        files.extend(sorted(r.glob("*.json")) if r.is_dir() else [r])
+    if not files:
+        _err("error: no record files")
+        raise typer.Exit(2)
+    worst = -1
+    counts = {"error": 0, "warning": 0, "info": 0}
+    unreadable = 0
+    for f in files:
+        try:
+            rec = Record.model_validate_json(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            _err(f"error: {f}: not a record: {str(e).splitlines()[0][:120]}")
+            unreadable += 1
+            continue
+        shown = [fl for fl in rec.flags if SEVERITY_RANK[fl.severity] >= SEVERITY_RANK[min_severity]]
+        for fl in rec.flags:
+            counts[fl.severity] += 1
+            worst = max(worst, SEVERITY_RANK[fl.severity])
+        typer.echo(f"{rec.source.path}  ({len(rec.flags)} flags)")
+        for fl in shown:
+            typer.echo(f"  {fl.severity:<8} {fl.rule:<22} {fl.message}")
+            typer.echo(f"  {'':<8} {'':<22} fields: {', '.join(fl.paths[:4])}{' …' if len(fl.paths) > 4 else ''}")
+    typer.echo(f"{len(files) - unreadable} records: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
+    if unreadable or (fail_on is not None and worst >= SEVERITY_RANK[fail_on]):
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the output record."""
+    from extractor.models import record_json_schema
+
+    typer.echo(json.dumps(record_json_schema(), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

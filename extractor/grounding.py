@@ -1,0 +1,211 @@
+"""Grounding: every value carries the verbatim quote and offsets it came from (pure functions).
+
+`quote == text[start:end]` holds for every grounded value. A value whose quote cannot be found
+in the text, or does not parse back to the value, is not a fact.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from extractor.ingest import Document
+from extractor.models import Amount, Evidence, GroundedInt, GroundedNum, GroundedStr
+if TYPE_CHECKING:
+    from extractor.models import Flag, Record
+from extractor.normalize import (
+    MONEY_RE,
+    NUMBER_RE,
+    PERCENT_RE,
+    Money,
+    fullwidth_to_ascii,
+    parse_money,
+    parse_number,
+    parse_percent,
+)
+
+
+def evidence(doc: Document, start: int, end: int) -> Evidence:
+    return Evidence(quote=doc.text[start:end], start=start, end=end, page=doc.page_of(start))
+
+
+def g_str(doc: Document, value: str, start: int, end: int) -> GroundedStr:
+    return GroundedStr(value=value, quote=doc.text[start:end], start=start, end=end, page=doc.page_of(start))
+
+
+def g_int(doc: Document, value: int, start: int, end: int) -> GroundedInt:
+    return GroundedInt(value=value, quote=doc.text[start:end], start=start, end=end, page=doc.page_of(start))
+
+
+def g_num(doc: Document, value: Decimal, start: int, end: int, approx: bool = False) -> GroundedNum:
+    return GroundedNum(
+        value=value, approx=approx, quote=doc.text[start:end], start=start, end=end, page=doc.page_of(start)
+    )
+
+
+def g_amount(doc: Document, money: Money, start: int, end: int) -> Amount:
+    return Amount(
+        value=money.wan,
+        raw_unit=money.raw_unit,
+        approx=money.approx,
+        quote=doc.text[start:end],
+        start=start,
+        end=end,
+        page=doc.page_of(start),
+    )
+
+
+# ---------------------------------------------------------------- verification
+
+
+def numbers_in(quote: str) -> list[Decimal]:
+    """Every number a quote states, in every reading: plain, as money in 万元, as percent."""
+    out: list[Decimal] = []
+    q = fullwidth_to_ascii(quote)
+    for m in MONEY_RE.finditer(q):
+        money = parse_money(m.group(0))
+        if money:
+            out.append(money.wan)
+    for m in PERCENT_RE.finditer(q):
+        pct = parse_percent(m.group(0))
+        if pct:
+            out.append(pct.value)
+    for m in NUMBER_RE.finditer(q):
+        n = parse_number(m.group(0))
+        if n:
+            out.append(n.value)
+    for m in re.finditer(r"[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+", q):
+        n = parse_number(m.group(0))
+        if n:
+            out.append(n.value)
+    return out
+
+
+def quote_supports(quote: str, value: object, raw_unit: str | None = None) -> bool:
+    """Does the quote state this value? Numbers must parse back from the quote."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, (int, Decimal, float)):
+        v = Decimal(str(value))
+        for n in numbers_in(quote):
+            if n == v:
+                return True
+        if raw_unit == "":  # a bare table number with 万元 assumed
+            return any(n == v for n in numbers_in(quote))
+        return False
+    if isinstance(value, str):
+        return key(value) in key(quote) or value in GRADE_WORDS.get(value, ()) and any(
+            w in quote for w in GRADE_WORDS[value]
+        )
+    return False
+
+
+GRADE_WORDS = {"优": ("优",), "良": ("良",), "中": ("中", "合格"), "差": ("差", "不合格")}
+
+
+def key(s: str) -> str:
+    """Comparison key: NFKC (full-width to half-width, as OCR returns it), no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+def is_grounded(text: str, g: Evidence) -> bool:
+    return 0 <= g.start <= g.end <= len(text) and text[g.start : g.end] == g.quote
+
+
+def locate(text: str, quote: str, hint: int | None = None) -> tuple[int, int] | None:
+    """Find a quote in the text: exactly, or ignoring whitespace and width differences
+    (a model often drops the line break inside 873.64\\n\\n万元). Returns the span of the
+    text itself, so that text[start:end] is what the document says. The occurrence nearest
+    to `hint` wins."""
+    if not quote:
+        return None
+    hits = [m.start() for m in re.finditer(re.escape(quote), text)]
+    if hits:
+        s = min(hits, key=lambda h: abs(h - hint)) if hint is not None else hits[0]
+        return s, s + len(quote)
+    qk = key(quote)
+    if not qk:
+        return None
+    # map the whitespace-free NFKC form of the text back to original offsets
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, c in enumerate(text):
+        if c.isspace():
+            continue
+        for nc in unicodedata.normalize("NFKC", c):
+            chars.append(nc)
+            origin.append(i)
+    flat = "".join(chars)
+    spans = []
+    pos = flat.find(qk)
+    while pos != -1:
+        spans.append((origin[pos], origin[pos + len(qk) - 1] + 1))
+        pos = flat.find(qk, pos + 1)
+    if not spans:
+        return None
+    return min(spans, key=lambda sp: abs(sp[0] - hint)) if hint is not None else spans[0]
+
+
+# ---------------------------------------------------------------- enforcement
+
+def enforce(record: "Record", text: str) -> "list[Flag]":
+    """Drop every grounded value whose quote is not text[start:end], or whose quote does not
+    state the value; return one `ungrounded` flag per dropped value. Mutates `record`."""
+    from extractor.models import Flag
+
+    flags: list[Flag] = []
+
+    def bad(g: Evidence) -> str | None:
+        if not is_grounded(text, g):
+            return "its quote is not at its offsets in the text"
+        value = getattr(g, "value", None)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return None if key(value) in key(g.quote) or _grade_in(value, g.quote) else "its quote does not contain it"
+        return None if quote_supports(g.quote, value, getattr(g, "raw_unit", None)) else "its quote does not state this number"
+
+    def walk(obj: object, path: str) -> bool:
+        """Returns False when obj itself must be removed from its list."""
+        from pydantic import BaseModel
+
+        if not isinstance(obj, BaseModel):
+            return True
+        for name in type(obj).model_fields:
+            if name in ("source", "extraction", "flags"):
+                continue
+            v = getattr(obj, name)
+            p = f"{path}.{name}" if path else name
+            if isinstance(v, Evidence) and "value" in type(v).model_fields:
+                why = bad(v)
+                if why:
+                    flags.append(Flag(rule="ungrounded", severity="warning", paths=[p],
+                                      message=f"{p} dropped: {why} ({v.quote[:40]!r})", found=str(getattr(v, "value", ""))))
+                    if type(obj).model_fields[name].is_required():
+                        return False  # an output without its value, a ratio without its total: void
+                    setattr(obj, name, None)
+            elif isinstance(v, list):
+                keep = []
+                for i, item in enumerate(v):
+                    if isinstance(item, Evidence) and "value" in type(item).model_fields:
+                        why = bad(item)
+                        if why:
+                            flags.append(Flag(rule="ungrounded", severity="warning", paths=[f"{p}[{i}]"],
+                                              message=f"{p}[{i}] dropped: {why}"))
+                            continue
+                    if walk(item, f"{p}[{i}]"):
+                        keep.append(item)
+                setattr(obj, name, keep)
+            elif isinstance(v, BaseModel):
+                walk(v, p)
+        return True
+
+    walk(record, "")
+    return flags
+
+
+def _grade_in(value: str, quote: str) -> bool:
+    return any(w in quote for w in GRADE_WORDS.get(value, ()))
+

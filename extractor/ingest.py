@@ -1,0 +1,288 @@
+"""Read a report file into one text string plus a page map.
+
+Every offset the tool emits points into `Document.text`, which is what `extractor text FILE`
+prints. Readers: .txt/.md (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK), .pdf
+(pypdf, Chinese lines re-joined, pages kept), .docx (python-docx, paragraphs and tables in
+document order). Scans go through OCR (extractor.ocr) when the [ocr] extra is installed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_BYTES_DEFAULT = 64 * 1024 * 1024
+
+TEXT_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
+SUPPORTED_SUFFIXES = set(TEXT_SUFFIXES) | {".pdf", ".docx"} | IMAGE_SUFFIXES
+
+
+class IngestError(Exception):
+    """A file that cannot be read; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    format: str
+    sha256: str
+    pages: list[Page]
+    encoding: str | None = None
+    ocr: bool = False
+    # Offsets of tables the reader knows structurally (docx, OCR): (start, end) spans of lines.
+    table_spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def page_of(self, offset: int) -> int:
+        starts = [p.start for p in self.pages]
+        i = bisect.bisect_right(starts, offset) - 1
+        return self.pages[max(i, 0)].number if self.pages else 1
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def read_document(path: str | Path, max_bytes: int = MAX_BYTES_DEFAULT) -> Document:
+    """Read any supported report. Raises IngestError with a one-line reason."""
+    p = Path(path)
+    if not p.exists():
+        raise IngestError("no such file")
+    if p.is_dir():
+        raise IngestError("is a directory")
+    size = p.stat().st_size
+    if size == 0:
+        raise IngestError("empty file")
+    if size > max_bytes:
+        raise IngestError(f"file too large ({size / 2**20:.1f} MiB > {max_bytes / 2**20:.0f} MiB limit; see --max-mb)")
+    data = p.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    suffix = p.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        text, enc = decode_text(data)
+        text = _clean_text(text)
+        if not text.strip():
+            raise IngestError("no text in file (only whitespace)")
+        return Document(str(p), text, TEXT_SUFFIXES[suffix], sha, [Page(1, 0, len(text))], encoding=enc)
+    if suffix == ".pdf":
+        return _read_pdf(p, data, sha)
+    if suffix == ".docx":
+        return _read_docx(p, data, sha)
+    if suffix == ".doc":
+        raise IngestError("legacy .doc is not supported; convert it first: libreoffice --headless --convert-to docx FILE")
+    if suffix in IMAGE_SUFFIXES:
+        from extractor import ocr
+
+        return ocr.read_image(p, data, sha)
+    raise IngestError(f"unsupported file type {suffix or '(no extension)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+
+
+# ---------------------------------------------------------------- text files
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(head) * 0.05
+
+
+def _plausible_chinese(text: str) -> bool:
+    """Is a GB18030 decoding real text? Wrong guesses produce rare CJK, private-use and odd symbols."""
+    if not text:
+        return False
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    odd = sum(1 for c in text if "\ue000" <= c <= "\uf8ff" or c == "\ufffd" or "\u3400" <= c <= "\u4dbf")
+    if odd > max(2, len(text) * 0.01):
+        return False
+    # Common function characters of Chinese prose appear in any real report.
+    common = sum(text.count(c) for c in "的一是在了和有为年部门万元预算")
+    return cjk == 0 or common >= max(1, cjk * 0.02)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode report text: BOMs first, then strict UTF-8, then GB18030 checked for plausibility.
+
+    Raises IngestError rather than returning a silently wrong guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as e:
+            raise IngestError(f"invalid UTF-8 after a UTF-8 BOM (byte {e.start + 3})") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise IngestError("invalid UTF-16 text after a UTF-16 BOM") from None
+    if _looks_binary(data):
+        raise IngestError("binary data, not a text report")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise IngestError(
+                f"unknown text encoding: not UTF-8 (bad byte at {utf8_error.start}) and not GB18030/GBK"
+            ) from None
+        if not _plausible_chinese(text):
+            raise IngestError("unknown text encoding: not UTF-8, and GB18030 gives implausible text")
+        return text, "gb18030"
+
+
+def _clean_text(text: str) -> str:
+    """Line endings to \\n and no BOM; nothing else changes, so quotes stay verbatim."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+
+
+# ---------------------------------------------------------------- PDF
+
+_CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_SENTENCE_END = "。！？；：:;!?"
+_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|#)")
+
+
+def join_pdf_lines(lines: list[str]) -> str:
+    """Re-join lines that the PDF's line wrap broke.
+
+    A line joins the previous one when the previous was (nearly) full width and did not end a
+    sentence, and this one does not start a heading. Chinese joins without a space; two Latin
+    words join with one.
+    """
+    lines = [ln.rstrip() for ln in lines]
+    widths = sorted(len(ln) for ln in lines if ln.strip())
+    full = widths[int(len(widths) * 0.9)] if widths else 0
+    out: list[str] = []
+    for ln in lines:
+        if not out or not ln.strip():
+            out.append(ln)
+            continue
+        prev = out[-1]
+        wraps = (
+            prev.strip()
+            and len(prev) >= full * 0.8
+            and prev[-1] not in _SENTENCE_END
+            and not _HEADING_START.match(ln)
+            and "\t" not in prev
+        )
+        if wraps:
+            sep = " " if re.match(r"[A-Za-z0-9]", ln.lstrip()[:1]) and re.search(r"[A-Za-z]$", prev) else ""
+            out[-1] = prev + sep + ln.lstrip()
+        else:
+            out.append(ln)
+    return "\n".join(out)
+
+
+def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - pypdf raises several kinds for unsupported crypto
+                ok = 0
+            if not ok:
+                raise IngestError("encrypted PDF: a password is required")
+        n_pages = len(reader.pages)
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as e:
+        raise IngestError(f"corrupt PDF: {type(e).__name__}: {str(e)[:120]}") from None
+    if n_pages == 0:
+        raise IngestError("PDF has no pages")
+    texts: list[str | None] = []
+    for page in reader.pages:
+        try:
+            raw = page.extract_text() or ""
+        except Exception as e:  # noqa: BLE001 - a broken content stream is one bad page, not a crash
+            raise IngestError(f"corrupt PDF page: {type(e).__name__}: {str(e)[:120]}") from None
+        texts.append(join_pdf_lines(raw.split("\n")) if raw.strip() else None)
+    ocr_used = False
+    if any(t is None for t in texts):
+        from extractor import ocr
+
+        texts, ocr_used = ocr.fill_scanned_pages(p, reader, texts)
+    pages: list[Page] = []
+    parts: list[str] = []
+    pos = 0
+    for i, t in enumerate(texts, start=1):
+        t = t or ""
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        pages.append(Page(i, pos, pos + len(t)))
+        parts.append(t)
+        pos += len(t)
+    text = "".join(parts)
+    if not text.strip():
+        raise IngestError("PDF has no text")
+    return Document(str(p), text, "pdf", sha, pages, ocr=ocr_used)
+
+
+# ---------------------------------------------------------------- DOCX
+
+
+def _cell_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _read_docx(p: Path, data: bytes, sha: str) -> Document:
+    import io
+
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise IngestError(f"corrupt .docx: {type(e).__name__}: {str(e)[:120]}") from None
+    except Exception as e:  # noqa: BLE001 - python-docx / lxml raise many kinds for broken parts
+        raise IngestError(f"corrupt .docx: {type(e).__name__}: {str(e)[:120]}") from None
+    lines: list[str] = []
+    table_spans: list[tuple[int, int]] = []
+    pos = 0
+
+    def add(line: str) -> None:
+        nonlocal pos
+        lines.append(line)
+        pos += len(line) + 1
+
+    for block in d.iter_inner_content():
+        if isinstance(block, Paragraph):
+            add(block.text)
+        elif isinstance(block, Table):
+            start = pos
+            for row in block.rows:
+                cells: list[str] = []
+                seen: set[int] = set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # a horizontally merged cell repeats: keep it once
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(_cell_text(cell.text))
+                add("\t".join(cells))
+            table_spans.append((start, pos - 1))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise IngestError(".docx has no text")
+    return Document(str(p), text, "docx", sha, [Page(1, 0, len(text))], table_spans=table_spans)

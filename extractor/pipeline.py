@@ -1,0 +1,86 @@
+"""One report from file to record: ingest -> segment -> extract -> ground -> reconcile.
+
+I/O lives at the edges (reading the file, writing the JSON); the stages in between are pure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractor.ingest import Document, read_document
+from extractor.models import Record, Source
+from extractor.segment import segment
+
+
+@dataclass
+class Options:
+    backend: str = "rules"  # rules | llm | hybrid (auto is resolved by the CLI)
+    max_bytes: int = 64 * 1024 * 1024
+
+
+def source_of(doc: Document) -> Source:
+    return Source(
+        path=doc.path,
+        sha256=doc.sha256,
+        format=doc.format,  # type: ignore[arg-type]
+        pages=len(doc.pages),
+        ocr=doc.ocr,
+        encoding=doc.encoding,
+        chars=len(doc.text),
+    )
+
+
+def record_from_document(doc: Document, options: Options, llm: object | None = None) -> Record:
+    """Extract, merge, ground and reconcile one ingested document."""
+    from extractor import reconcile, rules
+
+    t0 = time.perf_counter()
+    layout = segment(doc.text, doc.table_spans)
+    record = rules.extract(doc, layout)
+    record.source = source_of(doc)
+    if options.backend in ("llm", "hybrid"):
+        from extractor import llm as llm_mod
+
+        record = llm_mod.extract_with_llm(doc, layout, record, options, llm)
+    from extractor.grounding import enforce
+
+    record.flags = enforce(record, doc.text) + record.flags
+    record.flags = reconcile.reconcile(record)
+    record.extraction.seconds = round(time.perf_counter() - t0, 3)
+    return record
+
+
+def extract_file(path: str | Path, options: Options, llm: object | None = None) -> Record:
+    doc = read_document(path, max_bytes=options.max_bytes)
+    return record_from_document(doc, options, llm)
+
+
+def output_name(path: str | Path) -> str:
+    """OUT/<file name>.json: the extension stays, so report.txt and report.pdf do not collide."""
+    return Path(path).name + ".json"
+
+
+def write_json_atomic(path: Path, data: dict | list) -> None:
+    """Write JSON so that readers never see half a file: temp file, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=2)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def record_to_json(record: Record) -> dict:
+    return record.model_dump(mode="json")

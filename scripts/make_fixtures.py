@@ -1,0 +1,97 @@
+"""Build fixtures/ from the seed reports: copies of the seeds (names kept), a PDF and a .docx.
+
+    python scripts/make_fixtures.py [--seeds ../shared/seeds]
+
+The PDF (reportlab, built-in CID font STSong-Light, no font file needed) re-flows seed 000's
+paragraphs at the page width, so its line breaks differ from the source's and the reader must
+re-join them. The .docx (python-docx) holds seed 004 with its tab-separated table as a real
+Word table. Both read back to the same characters as their .txt source, whitespace aside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def paragraphs(text: str) -> list[str]:
+    """Undo the source's hard wraps: join lines until a sentence end, a heading or a table row."""
+    heading = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|#)")
+    out: list[str] = []
+    for line in (ln.strip() for ln in text.split("\n")):
+        if not line:
+            continue
+        if out and not heading.match(line) and not out[-1].endswith(("。", "：", ":")) and len(out[-1]) >= 28:
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def make_pdf(src: Path, dst: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=11, leading=17, wordWrap="CJK", firstLineIndent=22)
+    doc = SimpleDocTemplate(str(dst), pagesize=A4, title=src.stem, author="extractor fixtures",
+                            leftMargin=60, rightMargin=60, topMargin=60, bottomMargin=60)
+    story = []
+    for p in paragraphs(src.read_text(encoding="utf-8")):
+        story.append(Paragraph(p.replace("&", "&amp;").replace("<", "&lt;"), style))
+        story.append(Spacer(1, 4))
+    doc.build(story)
+
+
+def make_docx(src: Path, dst: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    lines = src.read_text(encoding="utf-8").split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "\t" in line and sum(1 for c in line.split("\t") if c.strip()) >= 2:
+            rows = []
+            while i < len(lines) and "\t" in lines[i]:
+                rows.append(lines[i].split("\t"))
+                i += 1
+            width = max(len(r) for r in rows)
+            table = d.add_table(rows=len(rows), cols=width)
+            table.style = "Table Grid"
+            for r, cells in enumerate(rows):
+                for c, value in enumerate(cells):
+                    table.cell(r, c).text = value.strip()
+            continue
+        if line.strip():
+            d.add_paragraph(line.strip())
+        i += 1
+    d.core_properties.title = src.stem
+    d.save(str(dst))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
+    args = ap.parse_args()
+    FIXTURES.mkdir(exist_ok=True)
+    if args.seeds.is_dir():
+        for f in sorted(args.seeds.glob("*.txt")):
+            shutil.copyfile(f, FIXTURES / f.name)
+    make_pdf(FIXTURES / "000_6edb1e7869f995cc.txt", FIXTURES / "000_6edb1e7869f995cc.pdf")
+    make_docx(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.docx")
+    for f in sorted(FIXTURES.iterdir()):
+        if f.is_file():
+            print(f"{f.relative_to(ROOT)}  {f.stat().st_size} bytes")
+
+
+if __name__ == "__main__":
+    main()

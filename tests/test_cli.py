@@ -1,0 +1,90 @@
+"""The command line, as a user meets it."""
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from extractor import __version__
+from extractor.cli import app
+from extractor.models import Record
+from tests.conftest import FIXTURES, PDF_000, SEEDS
+
+runner = CliRunner()
+
+
+def test_version_and_help():
+    assert runner.invoke(app, ["--version"]).output.strip() == f"extractor {__version__}"
+    out = runner.invoke(app, ["--help"]).output
+    for cmd in ("extract", "text", "schema", "check", "eval"):
+        assert cmd in out
+    assert "--backend" in runner.invoke(app, ["extract", "--help"]).output
+
+
+def test_extract_writes_one_contract_record_per_report(tmp_path):
+    r = runner.invoke(app, ["extract", str(FIXTURES), "-o", str(tmp_path), "--backend", "rules"])
+    assert r.exit_code == 0, r.output
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert "000_6edb1e7869f995cc.pdf.json" in written and "000_6edb1e7869f995cc.txt.json" in written
+    assert len(written) == len([f for f in FIXTURES.iterdir() if f.is_file()])
+    for p in tmp_path.iterdir():
+        data = json.loads(p.read_text(encoding="utf-8"))
+        Record.model_validate(data)
+        assert data["schema_version"] == "1.0"
+    assert "extracted 7 of 7 reports" in r.output
+
+
+def test_batch_goes_on_past_a_corrupt_file_and_says_why(tmp_path):
+    bad = tmp_path / "in" / "broken.pdf"
+    bad.parent.mkdir()
+    bad.write_bytes(b"%PDF-1.7 truncated")
+    empty = tmp_path / "in" / "empty.txt"
+    empty.write_bytes(b"")
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["extract", str(SEEDS["000"]), str(bad), str(empty), str(SEEDS["004"]), "-o", str(out), "--backend", "rules"])
+    assert r.exit_code == 1
+    assert f"error: {bad}: corrupt PDF" in r.output
+    assert f"error: {empty}: empty file" in r.output
+    assert "extracted 2 of 4 reports" in r.output and "2 failed" in r.output
+    assert sorted(p.name for p in out.iterdir()) == ["000_6edb1e7869f995cc.txt.json", "004_424dabb8b7582373.txt.json"]
+
+
+def test_no_temporary_files_are_left_behind(tmp_path):
+    runner.invoke(app, ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules"])
+    assert [p.name for p in tmp_path.iterdir()] == ["001_483226dbb7fcc7a4.txt.json"]
+
+
+def test_text_prints_what_quotes_point_into(tmp_path):
+    r = runner.invoke(app, ["text", str(PDF_000)])
+    assert r.exit_code == 0
+    runner.invoke(app, ["extract", str(PDF_000), "-o", str(tmp_path), "--backend", "rules"])
+    rec = json.loads((tmp_path / "000_6edb1e7869f995cc.pdf.json").read_text(encoding="utf-8"))
+    tb = rec["budget"]["total_budget"]
+    assert r.output[tb["start"]:tb["end"]] == tb["quote"] == "全年预算数为873.64万元"
+
+
+def test_text_of_a_bad_file_is_one_line_and_exit_1(tmp_path):
+    p = tmp_path / "x.bin.txt"
+    p.write_bytes(b"\x00" * 50)
+    r = runner.invoke(app, ["text", str(p)])
+    assert r.exit_code == 1 and r.output.strip() == f"error: {p}: binary data, not a text report"
+
+
+def test_schema_is_the_models_json_schema():
+    r = runner.invoke(app, ["schema"])
+    schema = json.loads(r.output)
+    assert set(Record.model_fields) <= set(schema["properties"])
+
+
+def test_auto_backend_without_a_model_runs_rules(tmp_path, monkeypatch):
+    for v in ("EXTRACTOR_BASE_URL", "EXTRACTOR_MODEL", "EXTRACTOR_PRESET"):
+        monkeypatch.delenv(v, raising=False)
+    monkeypatch.setenv("EXTRACTOR_CONFIG", str(tmp_path / "none.toml"))
+    r = runner.invoke(app, ["extract", str(SEEDS["000"]), "-o", str(tmp_path)])
+    assert r.exit_code == 0 and "backend rules" in r.output
+
+
+def test_console_script_is_installed():
+    r = subprocess.run([sys.executable, "-m", "extractor.cli", "--version"], capture_output=True, text=True)
+    assert r.stdout.strip() == f"extractor {__version__}"
