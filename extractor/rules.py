@@ -606,7 +606,7 @@ def _projects_from_narrative(doc: Document) -> list[Project]:
 
 _FILLERS = r"^(?:其中|共|全年|累计|并|已|目前|今年以来|截止|截至|全区|全市|全县|我局|我区|本局|，|、|；)+"
 _TRAILERS = r"(?:为|达|达到|共|计|约|了|合计|总数|数量|共计|累计|达到了|共有)+$"
-_STAFF_CTX = re.compile(r"编制|实有|在职|退休|离休|遗属|人员情况")
+_STAFF_CTX = re.compile(r"编制|实有|在职|退休|离休|遗属|人员情况|组织机构|内设")
 
 
 def outputs(doc: Document, layout: Layout) -> list[Output]:
@@ -642,8 +642,8 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
             if not follow:
                 continue
             name = follow.group(0)
-        if re.search(r"(?:编号|号|第|条例|办法)$", name):
-            continue
+        if re.search(r"(?:编号|号|第|条例|办法|项目)$", name):
+            continue  # 「一级项目 17 个」 is the budget's structure, not an output
         dup = (key(name), c.value, c.unit)
         if dup in seen:
             continue

