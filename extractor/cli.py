@@ -213,6 +213,106 @@ def check(
         raise typer.Exit(1)
 
 
+eval_app = typer.Typer(
+    help="Score a backend against the golden set (fixtures/golden/), or compare two runs (eval diff).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(eval_app, name="eval")
+
+
+def _make_llm(backend: str, preset: str | None, base_url: str | None, model: str | None, concurrency: int) -> tuple[str, object | None]:
+    """Resolve auto/llm/hybrid to a backend and a client; exits with one line when impossible."""
+    if backend == "rules":
+        return "rules", None
+    from extractor.settings import ConfigError, resolve_settings
+
+    try:
+        settings = resolve_settings(preset=preset, base_url=base_url, model=model, concurrency=concurrency)
+    except ConfigError as e:
+        _err(f"error: {e}")
+        raise typer.Exit(2) from None
+    if settings is None:
+        if backend in ("llm", "hybrid"):
+            _err("error: no model configured: give --base-url and --model, --preset, or EXTRACTOR_BASE_URL / EXTRACTOR_MODEL")
+            raise typer.Exit(2)
+        return "rules", None
+    from extractor import llm as llm_mod
+
+    return ("hybrid" if backend == "auto" else backend), llm_mod.LLMClient(settings)
+
+
+@eval_app.callback()
+def eval_run(
+    ctx: typer.Context,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder: report.json, report.md and the records.")] = None,
+    backend: Annotated[str, typer.Option(help="rules, llm, hybrid, or auto (hybrid when a model is configured).")] = "rules",
+    golden: Annotated[Path, typer.Option(help="Folder of golden records; fixture files are found relative to its parent.")] = Path("fixtures/golden"),
+    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model name at that endpoint.")] = None,
+    preset: Annotated[Optional[str], typer.Option(help="Provider preset (see extract --help).")] = None,
+    concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once.")] = 2,
+) -> None:
+    """Run BACKEND over every golden fixture and score it: per-field precision, recall and F1,
+    correct / wrong / omitted / hallucinated counts, flag precision and recall, grounding rate,
+    LLM calls, tokens and seconds per document. Prints a table; writes RUN/report.json and
+    RUN/report.md."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if out is None:
+        _err("error: give a run folder with -o RUN_DIR")
+        raise typer.Exit(2)
+    from extractor import evaluate as ev
+    from extractor.ingest import IngestError, read_document
+    from extractor.pipeline import Options, record_from_document, record_to_json, write_json_atomic
+
+    files = ev.golden_files(golden)
+    if not files:
+        _err(f"error: no golden records in {golden}")
+        raise typer.Exit(2)
+    resolved, client = _make_llm(backend, preset, base_url, model, concurrency)
+    docs = []
+    for i, gf in enumerate(files, 1):
+        g = ev.load_golden(gf)
+        src = golden.parent / g["file"]
+        try:
+            doc = read_document(src)
+            record = record_from_document(doc, Options(backend=resolved), client)
+        except IngestError as e:
+            _err(f"error: {src}: {e}")
+            raise typer.Exit(1) from None
+        write_json_atomic(out / "records" / (Path(g["file"]).name + ".json"), record_to_json(record))
+        docs.append(ev.score_document(g, record, doc.text))
+        _err(f"[{i}/{len(files)}] {g['file']}")
+    report = ev.aggregate(docs, resolved)
+    report["golden"] = str(golden)
+    if client is not None:
+        report["model"] = getattr(client, "model_name", None)
+    write_json_atomic(out / "report.json", report)
+    (out / "report.md").write_text(ev.render_markdown(report), encoding="utf-8")
+    typer.echo(ev.render_table(report))
+    typer.echo(f"\nwrote {out / 'report.json'} and {out / 'report.md'}")
+
+
+@eval_app.command("diff")
+def eval_diff(
+    run_a: Annotated[Path, typer.Argument(help="The earlier run folder (or its report.json).")],
+    run_b: Annotated[Path, typer.Argument(help="The later run folder (or its report.json).")],
+) -> None:
+    """What got better and what got worse from RUN_A to RUN_B, per field and per document."""
+    from extractor.evaluate import diff_reports
+
+    def load(p: Path) -> dict:
+        f = p / "report.json" if p.is_dir() else p
+        try:
+            return json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            _err(f"error: {f}: {e}")
+            raise typer.Exit(2) from None
+
+    typer.echo(diff_reports(load(run_a), load(run_b)))
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the output record."""
