@@ -46,12 +46,14 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
     if options.backend in ("llm", "hybrid"):
         from extractor import llm as llm_mod
 
-        record = llm_mod.extract_with_llm(doc, layout, record, options, llm)
+        record = llm_mod.extract_with_llm(doc, layout, record, options, llm)  # type: ignore[arg-type]
+        record.source = source_of(doc)
     from extractor.grounding import enforce
 
     record.flags = enforce(record, doc.text) + record.flags
     record.flags = reconcile.reconcile(record)
-    record.extraction.seconds = round(time.perf_counter() - t0, 3)
+    if options.backend == "rules":
+        record.extraction.seconds = round(time.perf_counter() - t0, 3)
     return record
 
 
