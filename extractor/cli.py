@@ -68,7 +68,7 @@ def extract(
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model name at that endpoint.")] = None,
     preset: Annotated[Optional[str], typer.Option(help="Provider preset: deepseek, qwen, glm, moonshot, openai, ollama, vllm, llamacpp.")] = None,
-    concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once.")] = 2,
+    concurrency: Annotated[Optional[int], typer.Option(help="LLM calls in flight at once (default: the preset's, else 4).")] = None,
 ) -> None:
     """Extract one JSON record per report into OUT.
 
@@ -221,7 +221,7 @@ eval_app = typer.Typer(
 app.add_typer(eval_app, name="eval")
 
 
-def _make_llm(backend: str, preset: str | None, base_url: str | None, model: str | None, concurrency: int) -> tuple[str, object | None]:
+def _make_llm(backend: str, preset: str | None, base_url: str | None, model: str | None, concurrency: int | None) -> tuple[str, object | None]:
     """Resolve auto/llm/hybrid to a backend and a client; exits with one line when impossible."""
     if backend == "rules":
         return "rules", None
@@ -251,7 +251,8 @@ def eval_run(
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model name at that endpoint.")] = None,
     preset: Annotated[Optional[str], typer.Option(help="Provider preset (see extract --help).")] = None,
-    concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once.")] = 2,
+    concurrency: Annotated[Optional[int], typer.Option(help="LLM calls in flight at once (default: the preset's, else 4).")] = None,
+    only: Annotated[Optional[list[str]], typer.Option(help="Score only golden files matching this glob (repeatable), e.g. '0*.txt.json'.")] = None,
 ) -> None:
     """Run BACKEND over every golden fixture and score it: per-field precision, recall and F1,
     correct / wrong / omitted / hallucinated counts, flag precision and recall, grounding rate,
@@ -267,6 +268,8 @@ def eval_run(
     from extractor.pipeline import Options, record_from_document, record_to_json, write_json_atomic
 
     files = ev.golden_files(golden)
+    if only:
+        files = [f for f in files if any(f.match(pattern) for pattern in only)]
     if not files:
         _err(f"error: no golden records in {golden}")
         raise typer.Exit(2)
@@ -286,6 +289,7 @@ def eval_run(
         _err(f"[{i}/{len(files)}] {g['file']}")
     report = ev.aggregate(docs, resolved)
     report["golden"] = str(golden)
+    report["only"] = only or []
     if client is not None:
         report["model"] = getattr(client, "model_name", None)
     write_json_atomic(out / "report.json", report)

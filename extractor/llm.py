@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 import time
@@ -35,6 +36,10 @@ from extractor.segment import Layout
 from extractor.settings import Settings
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts" / "v1"
+
+# instructor logs every failed attempt at ERROR level; our own log (the cache's calls table)
+# records them, and a batch's terminal shows one line per report instead
+logging.getLogger("instructor").setLevel(logging.CRITICAL)
 CHUNK_CHARS = 2400
 
 
@@ -301,7 +306,7 @@ class LLMClient:
                         model=self.settings.model,
                         response_model=model,
                         messages=messages,  # type: ignore[arg-type]
-                        max_retries=2,  # re-asks on validation errors
+                        max_retries=1,  # one re-ask on validation errors; then salvage
                         context={"chunk": chunk.text},
                         temperature=self.settings.temperature,
                         max_tokens=2048,
@@ -314,10 +319,33 @@ class LLMClient:
                 raise ChunkFailed("the model's answer was cut off (max tokens reached)") from None
             if t is not None:
                 raise ChunkFailed(f"the model endpoint kept failing: {type(t).__name__}: {str(t)[:120]}") from None
-            raise ChunkFailed(f"no valid answer after re-asking: {type(e).__name__}: {str(e).splitlines()[0][:160]}") from None
+            salvaged = self._salvage(e, chunk)
+            if salvaged is None:
+                raise ChunkFailed(f"no valid answer after re-asking: {type(e).__name__}: {str(e).splitlines()[0][:160]}") from None
+            answer, dropped = salvaged
+            self.cache.log(self.settings.model, self.prompt_version, k, state["attempt"], "salvaged", 0, 0, 0.0,
+                           f"{dropped} facts failed validation and were dropped")
+            answer["_dropped"] = dropped
+            self.cache.put(k, self.settings.model, self.prompt_version, chunk.parts, answer, state["prompt"], state["completion"])
+            return answer
         answer = obj.model_dump(mode="json")
         self.cache.put(k, self.settings.model, self.prompt_version, chunk.parts, answer, state["prompt"], state["completion"])
         return answer
+
+    @staticmethod
+    def _salvage(exc: Exception, chunk: Chunk) -> tuple[dict[str, Any], int] | None:
+        """The valid facts of the last rejected answer, or None when it was not JSON at all."""
+        from extractor.llm_schema import salvage
+
+        completion = getattr(exc, "last_completion", None)
+        try:
+            content = completion.choices[0].message.content  # type: ignore[union-attr]
+            raw = json.loads(content)
+        except (AttributeError, IndexError, TypeError, ValueError):
+            return None
+        if not isinstance(raw, dict):
+            return None
+        return salvage(chunk.parts, raw, chunk.text)
 
     # ------------------------------------------------------------ one report
 
@@ -337,6 +365,9 @@ class LLMClient:
             answers = list(pool.map(lambda ic: work(*ic), enumerate(chunks)))
         flags = [Flag(rule="llm_error", severity="warning", message=f"chunk [{c.start}:{c.end}] ({', '.join(c.parts)}): {err}",
                       paths=[]) for c, a, err in answers if err]
+        flags += [Flag(rule="llm_error", severity="info", paths=[],
+                       message=f"chunk [{c.start}:{c.end}]: {a['_dropped']} facts of the model's answer failed validation and were dropped")
+                  for c, a, _ in answers if a and a.get("_dropped")]
         record = facts_to_record(doc, [(c, a) for c, a, _ in answers if a is not None])
         return record, usage, flags
 

@@ -36,7 +36,7 @@ def _number_in_quote(value: Decimal, quote: str, what: str) -> None:
 
 
 class MoneyFact(BaseModel):
-    value: str = Field(description="金额数字，照抄原文，如 873.64")
+    value: str = Field(description="金额数字，照抄原文中的数字")
     unit: Literal["元", "万元", "亿元"] = Field(description="金额单位，照抄原文")
     quote: str = Field(description="原文逐字摘录（10-40字），包含该金额")
 
@@ -59,7 +59,7 @@ class MoneyFact(BaseModel):
 
 
 class PercentFact(BaseModel):
-    value: str = Field(description="百分数的数字部分，照抄原文，如 62.90")
+    value: str = Field(description="百分数的数字部分，照抄原文中的数字")
     quote: str = Field(description="原文逐字摘录（10-40字），包含该百分数")
 
     @field_validator("quote")
@@ -79,7 +79,7 @@ class PercentFact(BaseModel):
 
 
 class PointsFact(BaseModel):
-    value: str = Field(description="分数，照抄原文，如 93.95")
+    value: str = Field(description="分数，照抄原文中的数字")
     quote: str = Field(description="原文逐字摘录（10-40字），包含该分数")
 
     @field_validator("quote")
@@ -115,7 +115,7 @@ class TextFact(BaseModel):
 
 
 class YearFact(BaseModel):
-    value: int = Field(description="评价年度，四位数字，如 2022（不是落款日期）")
+    value: int = Field(description="评价年度，四位数字（不是落款日期）")
     quote: str = Field(description="原文逐字摘录，包含该年度")
 
     @field_validator("quote")
@@ -152,7 +152,7 @@ class CountFact(BaseModel):
 
 class GradeFact(BaseModel):
     value: Literal["优", "良", "中", "差"] = Field(description="评价等级：优 / 良 / 中 / 差")
-    quote: str = Field(description="原文逐字摘录，包含该等级，如 自评结果为优")
+    quote: str = Field(description="原文逐字摘录，包含该等级")
 
     @field_validator("quote")
     @classmethod
@@ -164,7 +164,7 @@ class GradeFact(BaseModel):
 
 
 class ProfilePart(BaseModel):
-    department: TextFact | None = Field(default=None, description="部门名称（原文全称，含行政区划）")
+    department: TextFact | None = Field(default=None, description="部门名称：照抄本片段原文中的部门全称（含行政区划）")
     fiscal_year: YearFact | None = Field(default=None, description="评价年度")
     authorized: CountFact | None = Field(default=None, description="编制人数")
     actual: CountFact | None = Field(default=None, description="实有人数")
@@ -214,9 +214,9 @@ class ProjectPart(BaseModel):
 
 
 class OutputItem(BaseModel):
-    name: str = Field(description="产出名称，如 法律援助案件")
-    value: str = Field(description="数量，照抄原文，如 1002 或 4000余 或 三十多")
-    unit: str = Field(description="量词，如 件 / 人次 / 场 / 个")
+    name: str = Field(description="产出名称，照抄原文")
+    value: str = Field(description="数量，照抄原文中的数字（可带 余 / 多）")
+    unit: str = Field(description="量词，照抄原文（件 / 人次 / 场 / 个 等）")
     quote: str = Field(description="原文逐字摘录，包含数量和量词")
 
     @field_validator("quote")
@@ -275,3 +275,46 @@ def describe_fields(part: str) -> list[str]:
                     for sn, sf in s.model_fields.items():
                         lines.append(f"      - {sn}: {sf.description or sn}")
     return lines
+
+
+def salvage(parts: list[str], raw: dict[str, Any], chunk: str) -> tuple[dict[str, Any], int]:
+    """Keep every fact of a rejected answer that passes its own validators; count the rest.
+
+    A small model often gets most facts right and one wrong; after the last re-ask, one bad
+    fact should not cost the chunk all the good ones."""
+    from pydantic import ValidationError
+
+    ctx = {"chunk": chunk}
+    out: dict[str, Any] = {}
+    dropped = 0
+    for part in parts:
+        model = PARTS[part]
+        data = raw.get(part) if isinstance(raw, dict) else None
+        if not isinstance(data, dict):
+            continue
+        clean: dict[str, Any] = {}
+        for name, f in model.model_fields.items():
+            v = data.get(name)
+            if v is None:
+                continue
+            if isinstance(v, list):
+                item_type = f.annotation.__args__[0] if hasattr(f.annotation, "__args__") else None  # type: ignore[union-attr]
+                kept = []
+                for it in v:
+                    try:
+                        if item_type is str:
+                            if isinstance(it, str):
+                                kept.append(it)
+                            continue
+                        kept.append(item_type.model_validate(it, context=ctx).model_dump(mode="json"))  # type: ignore[union-attr]
+                    except (ValidationError, AttributeError, TypeError):
+                        dropped += 1
+                clean[name] = kept
+            else:
+                try:
+                    ok = model.model_validate({name: v}, context=ctx)
+                    clean[name] = getattr(ok, name).model_dump(mode="json")
+                except (ValidationError, AttributeError, TypeError):
+                    dropped += 1
+        out[part] = clean
+    return out, dropped

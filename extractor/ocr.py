@@ -1,54 +1,86 @@
-"""OCR for pages without a text layer (scanned PDFs and images).
+"""OCR for pages without a text layer: scanned PDFs (page by page) and images.
 
-Uses rapidocr + onnxruntime from the optional extra: pip install -e '.[ocr]'.
+rapidocr + onnxruntime from the optional extra (pip install -e '.[ocr]'); its PP-OCR models
+ship in the wheel, so nothing is downloaded at run time. The angle classifier is off (it
+drops whole lines on clean scans); boxes are grouped into reading-order lines and table rows
+by extractor.ocr_layout, and wrapped lines are re-joined like a PDF's.
 """
 
 from __future__ import annotations
 
+import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from extractor.ingest import Document, IngestError, Page
+from extractor.ingest import Document, IngestError, Page, join_pdf_lines
 
 INSTALL_HINT = "install the OCR extra: pip install -e '.[ocr]'"
 
 
+@lru_cache(maxsize=1)
 def _engine() -> Any:
     try:
         from rapidocr import RapidOCR  # type: ignore[import-not-found]
     except ImportError:
         raise IngestError(f"scanned input needs OCR, which is not installed; {INSTALL_HINT}") from None
-    return RapidOCR(params={"Global.use_cls": False})
+    engine = RapidOCR(params={"Global.use_cls": False, "Global.log_level": "warning"})
+    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    return engine
+
+
+def available() -> bool:
+    try:
+        import rapidocr  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def read_image(p: Path, data: bytes, sha: str) -> Document:
-    engine = _engine()
-    text = ocr_image_bytes(engine, data)
+    text = ocr_image_bytes(data)
     if not text.strip():
         raise IngestError("OCR found no text in the image")
     return Document(str(p), text, "image", sha, [Page(1, 0, len(text))], ocr=True)
 
 
 def fill_scanned_pages(p: Path, reader: Any, texts: list[str | None]) -> tuple[list[str | None], bool]:
-    """OCR the pages of a PDF that have no text layer; pages with text are kept as they are."""
-    if all(t is None for t in texts) or any(t is None for t in texts):
-        engine = _engine()
+    """OCR the PDF pages that have no text layer; pages with text keep it (mixed PDFs)."""
     out: list[str | None] = []
     for page, t in zip(reader.pages, texts):
         if t is not None:
             out.append(t)
             continue
-        page_text = []
-        for img in page.images:
-            page_text.append(ocr_image_bytes(engine, img.data))
-        out.append("\n".join(page_text))
+        try:
+            images = list(page.images)
+        except Exception as e:  # noqa: BLE001 - pypdf raises many kinds for odd image streams
+            raise IngestError(f"cannot read the image of a scanned page: {type(e).__name__}") from None
+        out.append("\n".join(ocr_image_bytes(img.data) for img in images))
     return out, True
 
 
-def ocr_image_bytes(engine: Any, data: bytes) -> str:
-    """Run OCR on one image and group its boxes into reading-order lines."""
+def ocr_image_bytes(data: bytes) -> str:
+    """OCR one image: boxes -> reading-order lines -> wrapped lines re-joined."""
     from extractor.ocr_layout import boxes_to_text
 
-    result = engine(data)
-    boxes = list(zip(result.boxes, result.txts)) if result.boxes is not None else []
-    return boxes_to_text(boxes)
+    try:
+        import io
+
+        from PIL import Image
+
+        # palette, 1-bit and 16-bit scans: give the engine plain RGB
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+    except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for broken images
+        raise IngestError(f"not a readable image: {type(e).__name__}: {str(e)[:100]}") from None
+    try:
+        import numpy as np
+
+        result = _engine()(np.asarray(image))
+    except IngestError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a broken image is one bad input, not a crash
+        raise IngestError(f"OCR failed on an image: {type(e).__name__}: {str(e)[:100]}") from None
+    if result is None or result.boxes is None:
+        return ""
+    boxes = [(b.tolist() if hasattr(b, "tolist") else b, t) for b, t in zip(result.boxes, result.txts)]
+    return join_pdf_lines(boxes_to_text(boxes).split("\n"))

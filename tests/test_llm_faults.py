@@ -81,12 +81,30 @@ def test_a_value_that_does_not_parse_from_its_quote_is_re_asked(tmp_path):
     assert ans["score"]["total"]["value"] == "94.32"
 
 
-def test_an_impossible_score_is_re_asked(tmp_path):
+def test_an_impossible_score_is_re_asked_then_dropped(tmp_path):
     bad = json.dumps({"score": {"total": {"value": "943.2", "quote": QUOTE}, "grade": None}}, ensure_ascii=False)
     with ScriptedServer([("answer", bad), ("answer", bad), ("answer", bad)]) as srv:
+        ans = client(srv.base_url, tmp_path).ask("t", CHUNK, 1, 1, Usage(10_000))
+    assert len(srv.requests) == 2  # the first answer and one re-ask
+    assert ans["score"] == {} and ans["_dropped"] == 1  # never emitted as a fact
+    assert logged(tmp_path)[-1] == "salvaged"
+
+
+def test_one_bad_fact_does_not_cost_the_good_ones(tmp_path):
+    chunk = Chunk(CHUNK.start, CHUNK.end, CHUNK.text, ["score", "budget"])
+    mixed = json.dumps({"score": {"total": {"value": "94.32", "quote": QUOTE}, "grade": None},
+                        "budget": {"total_budget": {"value": "9999", "unit": "万元", "quote": "预算金额 9999 万元"}}},
+                       ensure_ascii=False)
+    with ScriptedServer([("answer", mixed), ("answer", mixed)]) as srv:
+        ans = client(srv.base_url, tmp_path).ask("t", chunk, 1, 1, Usage(10_000))
+    assert ans["score"]["total"]["value"] == "94.32"
+    assert "total_budget" not in ans["budget"] and ans["_dropped"] == 1
+
+
+def test_an_answer_that_is_never_json_fails_the_chunk(tmp_path):
+    with ScriptedServer([("answer", "不是 JSON")] * 2) as srv:
         with pytest.raises(ChunkFailed, match="no valid answer"):
             client(srv.base_url, tmp_path).ask("t", CHUNK, 1, 1, Usage(10_000))
-    assert len(srv.requests) == 3  # the first answer and two re-asks
 
 
 def test_truncated_output_fails_the_chunk(tmp_path):

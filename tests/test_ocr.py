@@ -1,0 +1,119 @@
+"""Scanned reports: OCR that keeps every digit honest."""
+
+import io
+import math
+
+import pytest
+
+from extractor.ingest import IngestError, read_document
+from extractor.ocr_checks import one_char_fixes, shape_flags
+from extractor.ocr_layout import boxes_to_text, skew_angle
+from tests.conftest import FIXTURES, PDF_000, SEEDS
+
+SCAN = FIXTURES / "000_6edb1e7869f995cc.scan.pdf"
+PNG = FIXTURES / "000_6edb1e7869f995cc.scan-p1.png"
+needs_ocr = pytest.mark.skipif(not __import__("extractor.ocr", fromlist=["available"]).available(),
+                               reason="the [ocr] extra is not installed")
+
+
+def box(x, y, w, h, angle=0.0):
+    c, s = math.cos(angle), math.sin(angle)
+    pts = [(0, 0), (w, 0), (w, h), (0, h)]
+    return [(x + px * c - py * s, y + px * s + py * c) for px, py in pts]
+
+
+def test_boxes_group_into_lines_and_table_cells():
+    boxes = [(box(400, 100, 150, 30), "执行数"), (box(10, 102, 200, 30), "项目名称"),
+             (box(10, 150, 400, 30), "人民调解项目"), (box(600, 148, 80, 30), "35.20")]
+    assert boxes_to_text(boxes) == "项目名称\t执行数\n人民调解项目\t35.20"
+
+
+def test_a_skewed_page_still_groups_into_lines():
+    a = math.radians(1.0)
+    boxes = []
+    for row in range(3):
+        y = 100 + row * 45
+        for col in range(3):
+            x = 100 + col * 330
+            boxes.append((box(x, y + x * math.tan(a), 320, 30, a), f"r{row}c{col}"))
+    assert abs(skew_angle([b for b, _ in boxes]) - a) < 1e-6
+    lines = boxes_to_text(boxes).split("\n")
+    assert lines == ["r0c0r0c1r0c2", "r1c0r1c1r1c2", "r2c0r2c1r2c2"]
+
+
+def test_ocr_slip_shapes_become_review_flags():
+    flags = shape_flags("1.2024年，我局办理案件 5O0 件，预算 l23.45 万元；2. 2024年正常")
+    assert [f.rule for f in flags] == ["ocr_fused_year", "ocr_letter_in_number", "ocr_letter_in_number"]
+    assert flags[1].expected == "500" and flags[2].expected == "123.45"
+
+
+def test_an_error_one_digit_would_explain_is_marked_for_review():
+    from decimal import Decimal as D
+
+    from extractor.models import Flag
+
+    one = Flag(rule="income_parts_sum", severity="error", message="", expected=D("1779.59"), found=D("1719.59"))
+    far = Flag(rule="income_parts_sum", severity="error", message="", expected=D("1779.59"), found=D("1817.12"))
+    assert [f.rule for f in one_char_fixes([one, far])] == ["ocr_suspect_digit"]
+
+
+def test_without_the_extra_a_scan_gets_a_clear_message(monkeypatch):
+    import builtins
+
+    import extractor.ocr as ocr
+
+    ocr._engine.cache_clear()
+    real_import = builtins.__import__
+
+    def no_rapidocr(name, *a, **kw):
+        if name.startswith("rapidocr"):
+            raise ImportError(name)
+        return real_import(name, *a, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_rapidocr)
+    try:
+        with pytest.raises(IngestError, match=r"pip install -e '\.\[ocr\]'"):
+            read_document(SCAN)
+    finally:
+        monkeypatch.undo()
+        ocr._engine.cache_clear()
+
+
+@needs_ocr
+def test_the_scan_gives_the_same_facts_as_the_text():
+    from extractor.pipeline import Options, extract_file
+
+    scan = extract_file(SCAN, Options(backend="rules"))
+    text = extract_file(SEEDS["000"], Options(backend="rules"))
+    assert scan.source.ocr and scan.source.format == "pdf" and scan.source.pages == 4
+    for path in ("department", "fiscal_year", "budget.total_budget", "budget.executed",
+                 "budget.execution_rate_pct", "score.total", "score.grade"):
+        a, b = scan, text
+        for part in path.split("."):
+            a, b = getattr(a, part), getattr(b, part)
+        assert a.value == b.value, path
+    assert scan.budget.total_budget.page == 2
+    assert [f.rule for f in scan.flags] == []
+
+
+@needs_ocr
+def test_a_png_page_is_read():
+    doc = read_document(PNG)
+    assert doc.ocr and doc.format == "image" and "2022年度上街区司法局部门整体自评报告" in doc.text
+
+
+@needs_ocr
+def test_a_mixed_pdf_reads_text_pages_and_ocrs_scanned_ones(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    w = PdfWriter()
+    w.add_page(PdfReader(PDF_000).pages[0])  # a page with a text layer
+    w.add_page(PdfReader(SCAN).pages[1])  # a scanned page
+    buf = io.BytesIO()
+    w.write(buf)
+    p = tmp_path / "mixed.pdf"
+    p.write_bytes(buf.getvalue())
+    doc = read_document(p)
+    assert doc.ocr and len(doc.pages) == 2
+    assert "2022年度上街区司法局部门整体自评报告" in doc.text[doc.pages[0].start:doc.pages[0].end]
+    assert "873.64" in doc.text[doc.pages[1].start:doc.pages[1].end]
