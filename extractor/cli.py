@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -82,54 +84,57 @@ def extract(
     if not files:
         _err("error: no input files")
         raise typer.Exit(2)
-    llm_client = None
-    resolved = backend
     if backend not in ("auto", "rules", "llm", "hybrid"):
         _err(f"error: unknown backend {backend!r}; choose rules, llm, hybrid or auto")
         raise typer.Exit(2)
-    if backend != "rules":
-        from extractor.settings import ConfigError, resolve_settings
-
-        try:
-            settings = resolve_settings(preset=preset, base_url=base_url, model=model, concurrency=concurrency)
-        except ConfigError as e:
-            _err(f"error: {e}")
-            raise typer.Exit(2) from None
-        if settings is None:
-            if backend in ("llm", "hybrid"):
-                _err("error: no model configured: give --base-url and --model, --preset, or EXTRACTOR_BASE_URL / EXTRACTOR_MODEL")
-                raise typer.Exit(2)
-            resolved = "rules"
-        else:
-            from extractor import llm as llm_mod
-
-            resolved = "hybrid" if backend == "auto" else backend
-            llm_client = llm_mod.LLMClient(settings)
+    resolved, llm_client = _make_llm(backend, preset, base_url, model, concurrency)
     options = Options(backend=resolved, max_bytes=max_mb * 1024 * 1024)
     failed: list[tuple[Path, str]] = []
     t0 = time.perf_counter()
-    for i, f in enumerate(files, 1):
+    stop = threading.Event()
+    stop_lock = threading.Lock()
+
+    def one(f: Path) -> tuple[Path, object | None, str | None, float]:
+        """Extract and write one report; never raises (a bad report must not stop the batch)."""
+        if stop.is_set():
+            return f, None, "not attempted: the model endpoint is unreachable", 0.0
         t1 = time.perf_counter()
         try:
             record = extract_file(f, options, llm_client)
             write_json_atomic(out / output_name(f), record_to_json(record))
+            return f, record, None, time.perf_counter() - t1
         except IngestError as e:
-            failed.append((f, str(e)))
-            _err(f"error: {f}: {e}")
-            continue
-        except Exception as e:  # noqa: BLE001 - one bad report must not stop the batch
+            return f, None, str(e), 0.0
+        except Exception as e:  # noqa: BLE001
             if type(e).__name__ == "LLMUnavailable":
-                _err(f"error: {f}: {e}")
-                _err("stopping: the model endpoint is unreachable")
-                failed.append((f, str(e)))
-                break
-            failed.append((f, f"internal error: {type(e).__name__}: {e}"))
-            _err(f"error: {f}: internal error: {type(e).__name__}: {e}")
-            continue
-        if not quiet:
-            errs = sum(1 for fl in record.flags if fl.severity == "error")
-            warns = sum(1 for fl in record.flags if fl.severity == "warning")
-            _err(f"[{i}/{len(files)}] {f} -> {out / output_name(f)} ({errs} errors, {warns} warnings, {time.perf_counter() - t1:.2f} s)")
+                with stop_lock:
+                    first = not stop.is_set()
+                    stop.set()
+                return f, None, str(e) if first else "not attempted: the model endpoint is unreachable", 0.0
+            return f, None, f"internal error: {type(e).__name__}: {e}", 0.0
+
+    workers = getattr(getattr(llm_client, "settings", None), "concurrency", 1) if llm_client else 1
+    show_bar = sys.stderr.isatty() and not quiet and len(files) > 1
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=None, transient=True, disable=not show_bar) as bar:
+        task = bar.add_task("extracting", total=len(files))
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for i, (f, record, why, secs) in enumerate(pool.map(one, files), 1):
+                bar.advance(task)
+                if why is not None:
+                    failed.append((f, why))
+                    if not why.startswith("not attempted"):
+                        _err(f"error: {f}: {why}")
+                        if stop.is_set() and "cannot reach" in why:
+                            _err("stopping: the model endpoint is unreachable; the remaining reports were not attempted")
+                    continue
+                if not quiet:
+                    errs = sum(1 for fl in record.flags if fl.severity == "error")  # type: ignore[attr-defined]
+                    warns = sum(1 for fl in record.flags if fl.severity == "warning")  # type: ignore[attr-defined]
+                    line = f"[{i}/{len(files)}] {f} -> {out / output_name(f)} ({errs} errors, {warns} warnings, {secs:.2f} s)"
+                    bar.console.print(line, highlight=False, markup=False) if show_bar else _err(line)
     ok = len(files) - len(failed)
     _err(f"extracted {ok} of {len(files)} reports into {out}/ with backend {resolved} in {time.perf_counter() - t0:.1f} s; {len(failed)} failed")
     for f, why in failed:

@@ -237,6 +237,8 @@ class LLMClient:
         }[settings.mode]
         self.cache = cache if cache is not None else Cache(settings.cache_path)
         self.prompt_version = prompt_version()
+        # bounds the calls in flight across all chunks of all reports of a batch
+        self._slots = threading.BoundedSemaphore(max(1, settings.concurrency))
 
     def _schema_hash(self, model: type[BaseModel]) -> str:
         return hashlib.sha256(json.dumps(model.model_json_schema(), sort_keys=True).encode()).hexdigest()[:16]
@@ -301,7 +303,7 @@ class LLMClient:
         try:
             for attempt in Retrying(stop=stop_after_attempt(self.settings.max_attempts), wait=wait,
                                     retry=retry_if_exception(retryable), reraise=True):
-                with attempt:
+                with attempt, self._slots:
                     obj = client.chat.completions.create(
                         model=self.settings.model,
                         response_model=model,

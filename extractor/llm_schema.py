@@ -35,15 +35,20 @@ def _number_in_quote(value: Decimal, quote: str, what: str) -> None:
         raise ValueError(f"{what} {value} 没有出现在 quote 「{quote[:40]}」 中：quote 必须包含该数字")
 
 
-class MoneyFact(BaseModel):
+class _QuoteChecked(BaseModel):
+    """Checks `quote` (declared by each subclass, to keep the schema's field order) against
+    the chunk text given as validation context."""
+
+    @field_validator("quote", check_fields=False)
+    @classmethod
+    def _quote_in_chunk(cls, v: str, info: ValidationInfo) -> str:
+        return _check_quote(v, info)
+
+
+class MoneyFact(_QuoteChecked):
     value: str = Field(description="金额数字，照抄原文中的数字")
     unit: Literal["元", "万元", "亿元"] = Field(description="金额单位，照抄原文")
     quote: str = Field(description="原文逐字摘录（10-40字），包含该金额")
-
-    @field_validator("quote")
-    @classmethod
-    def _q(cls, v: str, info: ValidationInfo) -> str:
-        return _check_quote(v, info)
 
     @model_validator(mode="after")
     def _v(self) -> MoneyFact:
@@ -58,14 +63,9 @@ class MoneyFact(BaseModel):
         return self
 
 
-class PercentFact(BaseModel):
+class PercentFact(_QuoteChecked):
     value: str = Field(description="百分数的数字部分，照抄原文中的数字")
     quote: str = Field(description="原文逐字摘录（10-40字），包含该百分数")
-
-    @field_validator("quote")
-    @classmethod
-    def _q(cls, v: str, info: ValidationInfo) -> str:
-        return _check_quote(v, info)
 
     @model_validator(mode="after")
     def _v(self) -> PercentFact:
@@ -78,14 +78,9 @@ class PercentFact(BaseModel):
         return self
 
 
-class PointsFact(BaseModel):
+class PointsFact(_QuoteChecked):
     value: str = Field(description="分数，照抄原文中的数字")
     quote: str = Field(description="原文逐字摘录（10-40字），包含该分数")
-
-    @field_validator("quote")
-    @classmethod
-    def _q(cls, v: str, info: ValidationInfo) -> str:
-        return _check_quote(v, info)
 
     @model_validator(mode="after")
     def _v(self) -> PointsFact:
@@ -98,14 +93,9 @@ class PointsFact(BaseModel):
         return self
 
 
-class TextFact(BaseModel):
+class TextFact(_QuoteChecked):
     value: str = Field(description="原文中的文字")
     quote: str = Field(description="原文逐字摘录（10-40字），包含该文字")
-
-    @field_validator("quote")
-    @classmethod
-    def _q(cls, v: str, info: ValidationInfo) -> str:
-        return _check_quote(v, info)
 
     @model_validator(mode="after")
     def _v(self) -> TextFact:
@@ -114,14 +104,9 @@ class TextFact(BaseModel):
         return self
 
 
-class YearFact(BaseModel):
+class YearFact(_QuoteChecked):
     value: int = Field(description="评价年度，四位数字（不是落款日期）")
     quote: str = Field(description="原文逐字摘录，包含该年度")
-
-    @field_validator("quote")
-    @classmethod
-    def _q(cls, v: str, info: ValidationInfo) -> str:
-        return _check_quote(v, info)
 
     @model_validator(mode="after")
     def _v(self) -> YearFact:
@@ -132,14 +117,9 @@ class YearFact(BaseModel):
         return self
 
 
-class CountFact(BaseModel):
+class CountFact(_QuoteChecked):
     value: str = Field(description="人数，照抄原文数字")
     quote: str = Field(description="原文逐字摘录，包含该人数")
-
-    @field_validator("quote")
-    @classmethod
-    def _q(cls, v: str, info: ValidationInfo) -> str:
-        return _check_quote(v, info)
 
     @model_validator(mode="after")
     def _v(self) -> CountFact:
@@ -150,14 +130,9 @@ class CountFact(BaseModel):
         return self
 
 
-class GradeFact(BaseModel):
+class GradeFact(_QuoteChecked):
     value: Literal["优", "良", "中", "差"] = Field(description="评价等级：优 / 良 / 中 / 差")
     quote: str = Field(description="原文逐字摘录，包含该等级")
-
-    @field_validator("quote")
-    @classmethod
-    def _q(cls, v: str, info: ValidationInfo) -> str:
-        return _check_quote(v, info)
 
 
 # ---------------------------------------------------------------- parts
@@ -213,16 +188,11 @@ class ProjectPart(BaseModel):
     projects: list[ProjectItem] = Field(default_factory=list, description="项目")
 
 
-class OutputItem(BaseModel):
+class OutputItem(_QuoteChecked):
     name: str = Field(description="产出名称，照抄原文")
     value: str = Field(description="数量，照抄原文中的数字（可带 余 / 多）")
     unit: str = Field(description="量词，照抄原文（件 / 人次 / 场 / 个 等）")
     quote: str = Field(description="原文逐字摘录，包含数量和量词")
-
-    @field_validator("quote")
-    @classmethod
-    def _q(cls, v: str, info: ValidationInfo) -> str:
-        return _check_quote(v, info)
 
     @model_validator(mode="after")
     def _v(self) -> OutputItem:
