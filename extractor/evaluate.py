@@ -264,7 +264,7 @@ def score_document(golden: dict[str, Any], r: Record, text: str) -> DocScore:
                     continue  # a flag of an item that is missing or invented adds nothing
                 add(f"{list_name}.{f}", gv, pv, name)
     ds.flags = match_flags(golden.get("flags", []), r)
-    from extractor.rules import iter_grounded
+    from extractor.grounding import iter_grounded
 
     for _, g in iter_grounded(r):
         ds.grounded_total += 1

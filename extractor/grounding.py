@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -146,6 +147,27 @@ def locate(text: str, quote: str, hint: int | None = None) -> tuple[int, int] | 
     if not spans:
         return None
     return min(spans, key=lambda sp: abs(sp[0] - hint)) if hint is not None else spans[0]
+
+
+def iter_grounded(record: Record) -> Iterator[tuple[str, object]]:
+    """(path, grounded value) for every grounded value in a record."""
+    from pydantic import BaseModel
+
+    from extractor.models import Evidence
+
+    def walk(obj: object, path: str) -> Iterator[tuple[str, object]]:
+        if isinstance(obj, Evidence):
+            yield path, obj
+        if isinstance(obj, BaseModel):
+            for name in type(obj).model_fields:
+                v = getattr(obj, name)
+                if v is not None and name != "source":
+                    yield from walk(v, f"{path}.{name}" if path else name)
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                yield from walk(v, f"{path}[{i}]")
+
+    yield from walk(record, "")
 
 
 # ---------------------------------------------------------------- enforcement

@@ -7,7 +7,6 @@ emitted only if that quote parses back to it; facts a report does not state stay
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 
 from extractor.grounding import evidence, g_amount, g_int, g_num, g_str, key
@@ -758,29 +757,6 @@ def _dedupe(items: list[str]) -> list[str]:
             seen.add(k)
             out.append(i)
     return out
-
-
-def iter_grounded(record: Record) -> Iterator[tuple[str, object]]:
-    """(path, grounded value) for every grounded value in a record."""
-    from pydantic import BaseModel
-
-    from extractor.models import Evidence
-
-    def walk(obj: object, path: str) -> Iterator[tuple[str, object]]:
-        if isinstance(obj, Evidence):
-            yield path, obj
-        if isinstance(obj, BaseModel):
-            for name in type(obj).model_fields:
-                v = getattr(obj, name)
-                if v is not None and name != "source":
-                    yield from walk(v, f"{path}.{name}" if path else name)
-        elif isinstance(obj, list):
-            for i, v in enumerate(obj):
-                yield from walk(v, f"{path}[{i}]")
-
-    yield from walk(record, "")
-
-
 
 
 # ---------------------------------------------------------------- ratios, breakdowns, restatements

@@ -152,20 +152,17 @@ def find_sections(text: str, table_ranges: list[tuple[int, int]] = ()) -> list[S
     stack: list[Section] = []
     for s in flat:
         while stack and stack[-1].level >= s.level:
-            stack.pop().end = s.start
+            stack.pop()
         (stack[-1].children if stack else roots).append(s)
         stack.append(s)
-    for i, s in enumerate(roots[:-1]):
-        s.end = roots[i + 1].start
     _close(roots, len(text))
     return roots
 
 
 def _close(sections: list[Section], end: int) -> None:
+    """A section ends where its next sibling starts, the last one where its parent ends."""
     for i, s in enumerate(sections):
-        nxt = sections[i + 1].start if i + 1 < len(sections) else end
-        s.end = min(s.end, nxt) if s.end != len(s.title) else nxt
-        s.end = nxt if s.end > nxt else s.end
+        s.end = sections[i + 1].start if i + 1 < len(sections) else end
         _close(s.children, s.end)
 
 

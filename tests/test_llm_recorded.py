@@ -18,7 +18,7 @@ from extractor.grounding import is_grounded, quote_supports
 from extractor.ingest import read_document
 from extractor.llm import LLMClient
 from extractor.pipeline import Options, record_from_document
-from extractor.rules import iter_grounded
+from extractor.grounding import iter_grounded
 from extractor.settings import PRESETS, Settings
 from tests.conftest import SEEDS
 

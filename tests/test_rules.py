@@ -6,7 +6,7 @@ import pytest
 
 from extractor.grounding import is_grounded, quote_supports
 from extractor.ingest import read_document
-from extractor.rules import iter_grounded
+from extractor.grounding import iter_grounded
 from tests.conftest import DOCX_004, PDF_000, SEEDS
 
 
