@@ -31,7 +31,7 @@ from extractor.grounding import evidence, g_amount, g_int, g_num, g_str, key, lo
 from extractor.ingest import Document
 from extractor.llm_schema import PARTS, chunk_model, describe_fields
 from extractor.models import Evidence, Extraction, Flag, Indicator, Output, Project, Record, Source
-from extractor.normalize import COUNT_RE, MONEY_RE, parse_money, parse_number, parse_percent
+from extractor.normalize import COUNT_RE, MONEY_RE, QUANTITY_UNITS, parse_money, parse_number, parse_percent
 from extractor.segment import Layout
 from extractor.settings import Settings
 
@@ -466,8 +466,8 @@ def facts_to_record(doc: Document, answers: list[tuple[Chunk, dict[str, Any]]]) 
         for it in (ans.get("outputs") or {}).get("outputs", []):
             sp = _span(doc, chunk, it["quote"])
             n = parse_number(it["value"])
-            if sp is None or n is None:
-                continue
+            if sp is None or n is None or it["unit"] not in QUANTITY_UNITS:
+                continue  # an output is a count with a measure word, not a rate or an amount
             approx = n.approx or bool(re.search(r"余|多|约|左右|近|以上", it["quote"]))
             if any(key(o.name) == key(it["name"]) and o.value.value == n.value for o in r.outputs):
                 continue
