@@ -9,6 +9,7 @@ which turns it into a `warning`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -28,13 +29,8 @@ def decimals_of(g: GroundedNum) -> int:
     """Decimals as written in the quote's number (62.90 -> 2; 45 -> 0)."""
     d = g.value.as_tuple().exponent
     written = -d if isinstance(d, int) and d < 0 else 0
-    q = g.quote
-    import re
-
-    for m in re.finditer(r"\d+[.．](\d+)", q):
-        from decimal import Decimal as D
-
-        if D(m.group(0).replace("．", ".")) == g.value:
+    for m in re.finditer(r"\d+[.．](\d+)", g.quote):
+        if Decimal(m.group(0).replace("．", ".")) == g.value:
             return len(m.group(1))
     return written
 
@@ -270,8 +266,6 @@ def indicator_formula(r: Record) -> list[Flag]:
     """得分 = 完成率 × 分值 where an indicator states target and actual rates. The weight is the
     stated one, or 100 minus the other level-1 weights when only this one is missing (the
     formula check is then a warning, as it rests on an inferred weight)."""
-    import re
-
     out = []
     tops = [i for i in r.indicators if i.level == 1]
     for k, i in enumerate(r.indicators):
@@ -330,15 +324,11 @@ def stated_twice(r: Record) -> list[Flag]:
 
 
 def _decimals_str(q: str) -> int:
-    import re
-
     m = re.search(r"\d+[.．](\d+)", q)
     return len(m.group(1)) if m else 0
 
 
 def _get(r: Record, path: str) -> GroundedNum | None:
-    import re
-
     obj: object = r
     for part in re.findall(r"[a-z_]+|\[\d+\]", path):
         if part.startswith("["):

@@ -416,8 +416,7 @@ def _indicators_from_tables(doc: Document, layout: Layout) -> list[Indicator]:
                 # an unnamed continuation row: a weight and a score only
                 nums = [j for j, s in enumerate(texts) if s and parse_number(s) is not None]
                 if len(nums) >= 2 and last_leaf:
-                    pairs_cont = (None, nums[0], nums[1])
-                    w, s = cells[pairs_cont[1]], cells[pairs_cont[2]]
+                    w, s = cells[nums[0]], cells[nums[1]]
                     out.append(Indicator(level=3, name=f"{last_leaf}（续）", parent=l2,
                                          weight=g_num(doc, parse_number(w.clean).value, w.start, w.end),  # type: ignore[union-attr]
                                          score=g_num(doc, parse_number(s.clean).value, s.start, s.end),  # type: ignore[union-attr]
