@@ -172,22 +172,25 @@ def iter_grounded(record: Record) -> Iterator[tuple[str, object]]:
 
 # ---------------------------------------------------------------- enforcement
 
+
+def ungrounded_reason(text: str, g: Evidence) -> str | None:
+    """Why a grounded value is not a fact (None when it is): its quote is not at its offsets,
+    or the quote does not state the value. The one definition enforcement and merging share."""
+    if not is_grounded(text, g):
+        return "its quote is not at its offsets in the text"
+    value = getattr(g, "value", None)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return None if key(value) in key(g.quote) or _grade_in(value, g.quote) else "its quote does not contain it"
+    return None if quote_supports(g.quote, value, getattr(g, "raw_unit", None)) else "its quote does not state this number"
+
 def enforce(record: "Record", text: str) -> "list[Flag]":
     """Drop every grounded value whose quote is not text[start:end], or whose quote does not
     state the value; return one `ungrounded` flag per dropped value. Mutates `record`."""
     from extractor.models import Flag
 
     flags: list[Flag] = []
-
-    def bad(g: Evidence) -> str | None:
-        if not is_grounded(text, g):
-            return "its quote is not at its offsets in the text"
-        value = getattr(g, "value", None)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return None if key(value) in key(g.quote) or _grade_in(value, g.quote) else "its quote does not contain it"
-        return None if quote_supports(g.quote, value, getattr(g, "raw_unit", None)) else "its quote does not state this number"
 
     def walk(obj: object, path: str) -> bool:
         """Returns False when obj itself must be removed from its list."""
@@ -201,7 +204,7 @@ def enforce(record: "Record", text: str) -> "list[Flag]":
             v = getattr(obj, name)
             p = f"{path}.{name}" if path else name
             if isinstance(v, Evidence) and "value" in type(v).model_fields:
-                why = bad(v)
+                why = ungrounded_reason(text, v)
                 if why:
                     flags.append(Flag(rule="ungrounded", severity="warning", paths=[p],
                                       message=f"{p} dropped: {why} ({v.quote[:40]!r})", found=str(getattr(v, "value", ""))))
@@ -212,7 +215,7 @@ def enforce(record: "Record", text: str) -> "list[Flag]":
                 keep = []
                 for i, item in enumerate(v):
                     if isinstance(item, Evidence) and "value" in type(item).model_fields:
-                        why = bad(item)
+                        why = ungrounded_reason(text, item)
                         if why:
                             flags.append(Flag(rule="ungrounded", severity="warning", paths=[f"{p}[{i}]"],
                                               message=f"{p}[{i}] dropped: {why}"))

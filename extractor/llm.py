@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from extractor.cache import Cache, cache_key
-from extractor.grounding import evidence, g_amount, g_int, g_num, g_str, key, locate, quote_supports
+from extractor.grounding import evidence, g_amount, g_int, g_num, g_str, key, locate, ungrounded_reason
 from extractor.ingest import Document
 from extractor.llm_schema import PARTS, chunk_model, describe_fields
 from extractor.models import Evidence, Extraction, Flag, Indicator, Output, Project, Record, Source
@@ -501,12 +501,7 @@ def _set(obj: Any, path: str, value: Any) -> None:
 
 
 def _verifies(text: str, g: Evidence | None) -> bool:
-    if g is None:
-        return False
-    if text[g.start:g.end] != g.quote:
-        return False
-    v = getattr(g, "value", None)
-    return isinstance(v, str) or quote_supports(g.quote, v, getattr(g, "raw_unit", None))
+    return g is not None and ungrounded_reason(text, g) is None
 
 
 def _equal(a: Any, b: Any) -> bool:
