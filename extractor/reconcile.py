@@ -10,7 +10,7 @@ which turns it into a `warning`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from extractor.models import Amount, Flag, GroundedNum, Indicator, Record
@@ -54,10 +54,6 @@ def compare(expected: Decimal, stated: Decimal, decimals: int, approx: bool = Fa
     if diff <= q + _tol(decimals):
         return "warning"
     return "error"
-
-
-def _sum_decimals(values: Iterable[GroundedNum]) -> int:
-    return max((decimals_of(v) for v in values), default=0)
 
 
 def _sum_tolerance_check(total: GroundedNum, parts: list[GroundedNum]) -> tuple[Decimal, str | None]:
