@@ -8,12 +8,15 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from extractor import __version__
 from extractor.ingest import SUPPORTED_SUFFIXES, IngestError, read_document
+
+if TYPE_CHECKING:
+    from extractor.llm import LLMClient
 
 app = typer.Typer(
     help=(
@@ -113,7 +116,7 @@ def extract(
                 return f, None, str(e) if first else "not attempted: the model endpoint is unreachable", 0.0
             return f, None, f"internal error: {type(e).__name__}: {e}", 0.0
 
-    workers = getattr(getattr(llm_client, "settings", None), "concurrency", 1) if llm_client else 1
+    workers = llm_client.settings.concurrency if llm_client else 1
     show_bar = sys.stderr.isatty() and not quiet and len(files) > 1
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -226,7 +229,7 @@ eval_app = typer.Typer(
 app.add_typer(eval_app, name="eval")
 
 
-def _make_llm(backend: str, preset: str | None, base_url: str | None, model: str | None, concurrency: int | None) -> tuple[str, object | None]:
+def _make_llm(backend: str, preset: str | None, base_url: str | None, model: str | None, concurrency: int | None) -> tuple[str, LLMClient | None]:
     """Resolve auto/llm/hybrid to a backend and a client; exits with one line when impossible."""
     if backend == "rules":
         return "rules", None
