@@ -281,11 +281,16 @@ def eval_run(
     if not files:
         _err(f"error: no golden records in {golden}")
         raise typer.Exit(2)
+    goldens = [(gf, ev.load_golden(gf)) for gf in files]
+    absent = [ev.source_path(golden, g["file"]) for _, g in goldens if not ev.source_path(golden, g["file"]).exists()]
+    if absent:
+        _err(f"error: {len(absent)} of {len(goldens)} reports of this golden set are not here, e.g. {absent[0]}"
+             + (" (the dev-set texts live in the shared folder: set EXTRACTOR_SHARED to it)" if "shared/" in str(goldens[0][1]["file"]) else ""))
+        raise typer.Exit(2)
     resolved, client = _make_llm(backend, preset, base_url, model, concurrency)
     docs = []
-    for i, gf in enumerate(files, 1):
-        g = ev.load_golden(gf)
-        src = golden.parent / g["file"]
+    for i, (gf, g) in enumerate(goldens, 1):
+        src = ev.source_path(golden, g["file"])
         try:
             doc = read_document(src)
             record = record_from_document(doc, Options(backend=resolved), client)

@@ -25,7 +25,7 @@ from extractor.grounding import is_grounded, key
 from extractor.models import Evidence, Record
 
 OUTCOMES = ("correct", "wrong", "omitted", "hallucinated")
-DIAGNOSTIC_RULES = {"ungrounded", "rules_llm_disagree", "llm_error"}  # about the extraction, not the report
+DIAGNOSTIC_RULES = {"ungrounded", "rules_llm_disagree", "llm_error", "table_not_understood"}  # about the extraction, not the report
 
 SCALARS = [
     "department", "fiscal_year", "report_kind",
@@ -433,3 +433,23 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> str:
 
 def golden_files(golden_dir: Path) -> list[Path]:
     return sorted(p for p in golden_dir.glob("*.json"))
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_root() -> Path:
+    """The team's shared folder (dev-set texts live there, never in the repository):
+    $EXTRACTOR_SHARED, else `shared/` beside the repository."""
+    import os
+
+    env = os.environ.get("EXTRACTOR_SHARED")
+    return Path(env) if env else REPO_ROOT.parent / "shared"
+
+
+def source_path(golden_dir: Path, file: str) -> Path:
+    """Where a golden record's report is: `shared/...` under the shared folder, anything else
+    relative to the golden folder's parent (fixtures/)."""
+    if file.startswith("shared/"):
+        return shared_root() / file.removeprefix("shared/")
+    return golden_dir.parent / file

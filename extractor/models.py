@@ -83,6 +83,16 @@ class Part(BaseModel):
     share_pct: GroundedNum | None = Field(default=None, description="占 x%")
 
 
+class FundingPart(BaseModel):
+    """A 其中 row of a project table's funding block (财政拨款 / 上年结转 / 其他资金), a part of 年度资金总额."""
+
+    name: str
+    initial: Amount | None = Field(default=None, description="年初预算数")
+    budget: Amount | None = Field(default=None, description="全年预算数")
+    executed: Amount | None = Field(default=None, description="全年执行数")
+    execution_rate_pct: GroundedNum | None = Field(default=None, description="执行率 (%)")
+
+
 class Budget(BaseModel):
     total_budget: Amount | None = Field(default=None, description="全年预算数 / 总预算 / 预算金额")
     initial_budget: Amount | None = Field(default=None, description="年初预算数")
@@ -96,6 +106,7 @@ class Budget(BaseModel):
     fiscal_appropriation: Amount | None = Field(default=None, description="财政拨款收入")
     revenue_parts: list[Part] = Field(default_factory=list, description="预算收入合计 其中 各项收入")
     expenditure_parts: list[Part] = Field(default_factory=list, description="支出合计 其中 基本支出 / 项目支出 …")
+    funding_parts: list[FundingPart] = Field(default_factory=list, description="年度资金总额 其中 财政拨款 / 上年结转 / 其他资金")
 
 
 class Score(BaseModel):

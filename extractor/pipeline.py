@@ -12,7 +12,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dataclasses import replace
+
+from extractor import lexicon
 from extractor.ingest import Document, read_document
+from extractor.readers import mask_chrome
 from extractor.models import Record, Source
 from extractor.segment import segment
 
@@ -40,13 +44,17 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
     from extractor import reconcile, rules
 
     t0 = time.perf_counter()
-    layout = segment(doc.text, doc.table_spans)
-    record = rules.extract(doc, layout)
+    # every reader sees the text with its page chrome blanked (offsets unchanged): navigation,
+    # page metadata and phone numbers are never data
+    masked, _chrome = mask_chrome(doc.text, lexicon.load())
+    reading = replace(doc, text=masked)
+    layout = segment(masked, doc.table_spans)
+    record = rules.extract(reading, layout)
     record.source = source_of(doc)
     if options.backend in ("llm", "hybrid"):
         from extractor import llm as llm_mod
 
-        record = llm_mod.extract_with_llm(doc, layout, record, options, llm)  # type: ignore[arg-type]
+        record = llm_mod.extract_with_llm(reading, layout, record, options, llm)  # type: ignore[arg-type]
         record.source = source_of(doc)
     from extractor.grounding import enforce
 

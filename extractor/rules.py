@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from extractor import lexicon, readers
 from extractor.grounding import evidence, g_amount, g_int, g_num, g_str, key
 from extractor.ingest import Document
 from extractor.models import (
+    Flag,
     Amount,
     Budget,
     GroundedNum,
@@ -51,23 +53,100 @@ PCT = re.sub(r"\(\?P<\w+>", "(?:", PERCENT_RE.pattern)
 
 
 def extract(doc: Document, layout: Layout) -> Record:
-    """Fill a Record from the document text with patterns and table readers."""
+    """Fill a Record: the lexicon's generic readers (tables, cell streams, sentences) first, then
+    the readers of the few shapes data cannot describe yet. `doc.text` has its page chrome
+    blanked (extractor.readers.mask_chrome)."""
+    lex = lexicon.load()
     text = doc.text
     rec = Record(source=Source(path=doc.path, sha256=doc.sha256, format=doc.format, pages=len(doc.pages)))  # type: ignore[arg-type]
-    rec.department = department(doc, layout)
+    rec.report_kind = readers.report_kind(text, lex)
+    project_report = readers.is_project_kind(rec.report_kind)
+    facts = readers.read_tables(doc, layout, lex)
+    said = readers.read_sentences(doc, lex, layout.tables, project_report)
+    rec.department = _department(doc, layout, lex, facts)
     rec.fiscal_year = fiscal_year(doc)
-    rec.report_kind = report_kind(text)
     rec.budget = budget(doc, layout)
+    for path, v in facts.scalars.items():  # a table's 年度资金总额 row is the authority
+        _set(rec, path, v)
+    for path, v in said.items():
+        if _get(rec, path) is None:
+            _set(rec, path, v)
+    rec.budget.funding_parts = facts.parts
+    if rec.budget.fiscal_appropriation is None:
+        approp = {readers.norm_label(x) for x in lex.rows["appropriation"]}
+        part = next((p for p in facts.parts if p.name in approp and p.budget is not None), None)
+        if part is not None:
+            rec.budget.fiscal_appropriation = part.budget
     rec.score = score(doc, layout)
-    rec.indicators = indicators(doc, layout)
+    kv_score = facts.keyvalues.get("score_total")
+    if kv_score is not None and (n := parse_number(kv_score.value)) is not None and n.value <= 100:
+        rec.score.total = g_num(doc, n.value, kv_score.start, kv_score.end)
+    if rec.score.total is None and "score.total" in said:
+        rec.score.total = said["score.total"]  # type: ignore[assignment]
+    rec.score.grade = readers.grade(doc, lex)
+    rec.indicators = max((facts.indicators, indicators(doc, layout)), key=_scored_leaves)
     rec.projects = projects(doc, layout)
+    if project_report and not rec.projects:
+        rec.projects = _the_project(doc, rec, facts, lex)
     rec.outputs = outputs(doc, layout)
     rec.staffing = staffing(doc)
+    for path in ("staffing.authorized", "staffing.actual", "staffing.retired"):
+        v = said.get(path)
+        if _get(rec, path) is None and isinstance(v, GroundedNum):
+            _set(rec, path, g_int(doc, int(v.value), v.start, v.end))
     rec.problems, rec.measures = problems_and_measures(doc, layout)
     rec.ratios = ratios(doc)
     rec.breakdowns = breakdowns(doc)
     rec.restatements = restatements(doc, layout, rec)
+    rec.flags = [Flag(rule="table_not_understood", severity="info", paths=[],
+                      message=f"表格中此行的列无法确定对齐，未读取其数值：{d}") for d in facts.doubtful]
     return rec
+
+
+def _scored_leaves(inds: list[Indicator]) -> tuple[int, int]:
+    """How many level-3 rows carry a weight and a score within it: the better of two readings
+    of the same indicator table has more."""
+    return sum(1 for i in inds if i.level == 3 and i.weight and i.score and i.score.value <= i.weight.value), len(inds)
+
+
+def _get(rec: Record, path: str) -> object:
+    cur: object = rec
+    for part in path.split("."):
+        cur = getattr(cur, part, None)
+    return cur
+
+
+def _set(rec: Record, path: str, value: object) -> None:
+    *head, last = path.split(".")
+    cur: object = rec
+    for part in head:
+        cur = getattr(cur, part)
+    setattr(cur, last, value)
+
+
+def _department(doc: Document, layout: Layout, lex: lexicon.Lexicon, facts: readers.TableFacts) -> GroundedStr | None:
+    """主管部门 / 部门名称 cell, else the 实施单位 / 资金使用单位 cell, else the title's unit."""
+    name = facts.keyvalues.get("department") or facts.keyvalues.get("implementer")
+    if name is not None:
+        code = re.match(r"^\s*[\[【(（]\d+[\]】)）]\s*", name.value)  # [155]濉溪县民政局: an agency code
+        if code:
+            s = name.start + len(code.group(0))
+            name = g_str(doc, doc.text[s:name.end], s, name.end)
+        if re.search(_ORG_END, name.value):
+            return name
+    found = readers.title_department(doc, lex) or department(doc, layout)
+    return readers.expand_region(doc, found, lex) if found is not None else None
+
+
+def _the_project(doc: Document, rec: Record, facts: readers.TableFacts, lex: lexicon.Lexicon) -> list[Project]:
+    """A project table or a report on one project: projects[0] is the project itself."""
+    name = facts.keyvalues.get("project_name")
+    label = name.value if name is not None else readers.project_from_title(doc, rec.department, lex)
+    if not label:
+        return []
+    b = rec.budget
+    return [Project(name=label, budget=b.total_budget, executed=b.executed, execution_rate_pct=b.execution_rate_pct,
+                    score=rec.score.total, evidence=evidence(doc, name.start, name.end) if name is not None else None)]
 
 
 # ---------------------------------------------------------------- helpers
@@ -100,6 +179,7 @@ def _title_lines(text: str, n: int = 6) -> list[tuple[int, str]]:
 
 # ---------------------------------------------------------------- department, year, kind
 
+_ORG_END = r"(?:局|委员会|办公室|中心|院|厅|馆|站|所|队|署|委|办|政府|学校|中学|小学|残联)$"
 ORG_SUFFIX = r"(?:局|委员会|办公室|管理委员会|中心|法院|检察院|医院|学校|厅|院|馆|站|所|队|署|委|办)"
 _TITLE_CUT = re.compile(r"(?:\d{4}\s*年度?|部门整体|部门\s*\d{4}|整体支出|单位整体|部门绩效|部门（单位）|绩效自评|项目支出|部门$|部门\s)")
 
@@ -167,17 +247,6 @@ def fiscal_year(doc: Document) -> GroundedInt | None:
     if years:
         best = max(years.values(), key=len)[0]
         return g_int(doc, int(best.group(1)), best.start(), best.end())
-    return None
-
-
-def report_kind(text: str) -> str | None:
-    head = "\n".join(line for _, line in _title_lines(text, 8))
-    if "自评表" in head:
-        return "部门整体支出绩效自评表" if "部门" in head else "绩效自评表"
-    if "项目支出" in head and "部门" not in head:
-        return "项目支出绩效自评"
-    if re.search(r"自评报告|自评价报告|自评工作情况总结|绩效自评", head):
-        return "部门整体支出绩效自评报告"
     return None
 
 
@@ -527,10 +596,12 @@ def find_project(projects_: list[Project], name: str) -> Project | None:
 def _projects_from_tables(doc: Document, layout: Layout) -> list[Project]:
     out: list[Project] = []
     for t in layout.tables:
-        h = _header_index(t, r"项目名称")
+        h = _header_index(t, r"项目名称") if t.grid else None
         if not h:
             continue
         header = t.rows[h[0]]
+        if not any(re.search(_PROJECT_HEADERS["budget"] + "|" + _PROJECT_HEADERS["executed"], c.clean) for c in header.cells):
+            continue  # 项目名称 | 临时救助: a project table's name cell, not a list of projects
         cols: dict[str, int] = {}
         for ci, c in enumerate(header.cells):
             for field, pat in _PROJECT_HEADERS.items():

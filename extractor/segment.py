@@ -1,16 +1,16 @@
 """Split a report along its own headings and tables (pure functions over the document text).
 
 Headings: markdown `#`, 一、 (level 1), （一） (level 2), 1. (level 3), （1） (level 4); a
-markdown heading's level is its number of `#`. Tables: markdown pipe tables (cells may hold
-<p> and checkbox HTML), tab-separated rows, and the table spans a reader reports (docx, OCR).
-Every section, row and cell carries offsets into the text.
+markdown heading's level is its number of `#`. Tables come from extractor.tables, whatever
+their flattening. Every section, row and cell carries offsets into the text.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
+
+from extractor.tables import Cell, Row, Table, clean_cell, find_tables  # noqa: F401  (re-exported)
 
 _CN = "一二三四五六七八九十"
 _HEADING_PATTERNS: list[tuple[int, re.Pattern[str], int]] = [
@@ -32,36 +32,6 @@ class Section:
     body_start: int  # offset just after the heading line
     end: int  # offset where the next heading of the same or a higher level begins
     children: list[Section] = field(default_factory=list)
-
-
-@dataclass
-class Cell:
-    raw: str  # text[start:end]
-    start: int
-    end: int
-
-    @property
-    def clean(self) -> str:
-        return clean_cell(self.raw)
-
-
-@dataclass
-class Row:
-    cells: list[Cell]
-    start: int
-    end: int
-
-    @property
-    def texts(self) -> list[str]:
-        return [c.clean for c in self.cells]
-
-
-@dataclass
-class Table:
-    kind: str  # markdown | tsv | docx
-    rows: list[Row]
-    start: int
-    end: int
 
 
 @dataclass
@@ -90,19 +60,6 @@ class Layout:
                 return chain
             chain.append(hit)
             level = hit.children
-
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def clean_cell(raw: str) -> str:
-    """Cell text for reading: <p> and tags removed, checkboxes as ☑ / ☐, entities unescaped."""
-    s = re.sub(r"<input[^>]*\bchecked\b[^>]*>", "☑", raw)
-    s = re.sub(r"<input[^>]*type=\"checkbox\"[^>]*>", "☐", s)
-    s = re.sub(r"</p>\s*<p>", "\n", s)
-    s = _TAG.sub("", s)
-    s = html.unescape(s)
-    return re.sub(r"[ \t\u3000]+", " ", s).strip()
 
 
 def _lines(text: str) -> list[tuple[int, int, str]]:
@@ -164,69 +121,6 @@ def _close(sections: list[Section], end: int) -> None:
     for i, s in enumerate(sections):
         s.end = sections[i + 1].start if i + 1 < len(sections) else end
         _close(s.children, s.end)
-
-
-_MD_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_MD_SEP = re.compile(r"^\s*\|[\s\-:|]+\|\s*$")
-
-
-def _split_cells(line: str, line_start: int, sep: str) -> list[Cell]:
-    cells: list[Cell] = []
-    body_start = 0
-    body_end = len(line)
-    if sep == "|":
-        body_start = line.index("|") + 1
-        body_end = line.rindex("|")
-    pos = body_start
-    for part in line[body_start:body_end].split(sep):
-        lead = len(part) - len(part.lstrip())
-        stripped = part.strip()
-        s = line_start + pos + lead
-        cells.append(Cell(stripped, s, s + len(stripped)))
-        pos += len(part) + 1
-    return cells
-
-
-def find_tables(text: str, table_spans: list[tuple[int, int]] = ()) -> list[Table]:
-    tables: list[Table] = []
-    lines = _lines(text)
-    i = 0
-    while i < len(lines):
-        start, end, line = lines[i]
-        hinted = next(((a, b) for a, b in table_spans if a <= start < b), None)
-        if hinted:
-            rows = []
-            while i < len(lines) and lines[i][0] < hinted[1]:
-                s, e, ln = lines[i]
-                rows.append(Row(_split_cells(ln, s, "\t"), s, e))
-                i += 1
-            tables.append(Table("docx", rows, rows[0].start, rows[-1].end))
-            continue
-        if _MD_ROW.match(line):
-            rows = []
-            while i < len(lines) and _MD_ROW.match(lines[i][2]):
-                s, e, ln = lines[i]
-                if not _MD_SEP.match(ln):
-                    rows.append(Row(_split_cells(ln, s, "|"), s, e))
-                i += 1
-            if rows:
-                tables.append(Table("markdown", rows, rows[0].start, rows[-1].end))
-            continue
-        if _is_tsv_row(line):
-            rows = []
-            while i < len(lines) and _is_tsv_row(lines[i][2]):
-                s, e, ln = lines[i]
-                rows.append(Row(_split_cells(ln, s, "\t"), s, e))
-                i += 1
-            if len(rows) >= 2:
-                tables.append(Table("tsv", rows, rows[0].start, rows[-1].end))
-            continue
-        i += 1
-    return tables
-
-
-def _is_tsv_row(line: str) -> bool:
-    return "\t" in line and sum(1 for c in line.split("\t") if c.strip()) >= 2
 
 
 def segment(text: str, table_spans: list[tuple[int, int]] = ()) -> Layout:

@@ -1,0 +1,98 @@
+"""The field lexicon: what the labels of self-evaluation reports mean, loaded from the TOML files
+beside this module into validated models. Generic readers (extractor.readers) apply it; no
+label lives in code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+HERE = Path(__file__).parent
+
+ColumnKey = Literal["initial", "budget", "executed", "rate", "weight", "score", "target", "actual", "level1",
+                    "level2", "level3", "reason"]
+
+
+class SentenceField(BaseModel):
+    path: str
+    kind: Literal["money", "percent", "score", "count"]
+    labels: list[str]
+    window: int = 20
+    skip_before: list[str] = Field(default_factory=list)
+
+
+class Kind(BaseModel):
+    name: str
+    title: list[str]
+
+
+class Lexicon(BaseModel):
+    columns: dict[ColumnKey, list[str]]
+    rows: dict[str, list[str]]
+    grid: dict[str, dict[str, str]]
+    keyvalue: dict[str, list[str]]
+    sentence: list[SentenceField]
+    grades: dict[str, str]
+    grade_bands: dict[str, float]
+    org: dict[str, list[str]]
+    kind: list[Kind]
+    chrome: dict[str, list[str]]
+
+    def column_of(self, cell: str) -> ColumnKey | None:
+        return _lookup(self._column_index(), cell)
+
+    def row_of(self, cell: str) -> str | None:
+        """'total', or 'part' for a 其中 row or a known part name; None otherwise."""
+        label = norm_label(cell)
+        if label in {norm_label(x) for x in self.rows["total"]}:
+            return "total"
+        if cell.strip().startswith("其中") or label in {norm_label(x) for x in self.rows["parts"]}:
+            return "part"
+        return None
+
+    def keyvalue_of(self, cell: str) -> str | None:
+        return _lookup(self._keyvalue_index(), cell)
+
+    @lru_cache(maxsize=None)
+    def _column_index(self) -> dict[str, str]:
+        return {norm_label(label): key for key, labels in self.columns.items() for label in labels}
+
+    @lru_cache(maxsize=None)
+    def _keyvalue_index(self) -> dict[str, str]:
+        return {norm_label(label): key for key, labels in self.keyvalue.items() for label in labels}
+
+    def __hash__(self) -> int:  # one lexicon per process; lets lru_cache key on it
+        return id(self)
+
+
+def _lookup(index: dict[str, str], cell: str) -> str | None:
+    return index.get(norm_label(cell))
+
+
+_BRACKETS = re.compile(r"[（(][^（()）]{0,12}[)）]")
+
+
+def norm_label(s: str) -> str:
+    """A label as matched: NFKC, brackets and their contents ((A), (B/A), （万元）) removed,
+    ★ markers, spaces, a leading 其中 and a trailing colon dropped."""
+    s = unicodedata.normalize("NFKC", s)
+    s = _BRACKETS.sub("", s)
+    s = re.sub(r"[\s★☆*]+", "", s)
+    s = re.sub(r"^其中[:：]?", "", s)
+    return s.rstrip(":：")
+
+
+@lru_cache(maxsize=1)
+def load() -> Lexicon:
+    data: dict = {}
+    for name in ("fields.toml", "vocab.toml"):
+        with open(HERE / name, "rb") as f:
+            data.update(tomllib.load(f))
+    return Lexicon.model_validate(data)

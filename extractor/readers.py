@@ -1,0 +1,517 @@
+"""Generic readers: the lexicon (extractor/lexicon/*.toml) applied to a report's grids, cell
+streams and sentences. No label is written here; pure functions of the document.
+
+- chrome: page navigation and metadata lines are blanked before any reader looks (offsets
+  kept), so chrome never becomes a department, an output or an amount;
+- grids: header cells give columns their meaning, a label cell gives its row's; a value is
+  read only where its column is certain (same cell count as the header, or as many values as
+  the header has labels); a row in doubt yields nothing and the table is named in a note;
+- streams (one cell per paragraph, a table run together on one line): label -> next cell,
+  and indicator records 「指标N:名称 值 值 …」 mapped onto the column labels in stream order;
+- sentences: 「label … number」 within the label's window and clause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from extractor.grounding import g_amount, g_num, g_str
+from extractor.ingest import Document
+from extractor.lexicon import Lexicon, norm_label
+from extractor.models import Amount, FundingPart, GroundedNum, GroundedStr, Indicator
+from extractor.normalize import (
+    ARABIC,
+    COUNT_RE,
+    MONEY_RE,
+    PERCENT_RE,
+    Money,
+    money_from,
+    parse_count,
+    parse_money,
+    parse_number,
+    parse_percent,
+)
+from extractor.segment import Layout
+from extractor.tables import Cell, Row, Table
+
+CJK = "\u4e00-\u9fff"
+
+# ---------------------------------------------------------------- chrome
+
+
+def _chrome_line(line: str, lex: Lexicon) -> bool:
+    s = line.strip()
+    if not s or len(s) > 160:
+        return False
+    markers = "|".join(re.escape(m) for m in lex.chrome["markers"])
+    if re.search(rf"(?:^|[\s|\[【>])(?:{markers})", s):
+        return True
+    tokens = [t for t in re.split(r"[\s|>»/]+", s) if t]
+    return bool(tokens) and all(t in lex.chrome["nav_words"] for t in tokens)
+
+
+def mask_chrome(text: str, lex: Lexicon) -> tuple[str, list[tuple[int, int]]]:
+    """The text with chrome lines blanked (same length, offsets unchanged), and their spans."""
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        if _chrome_line(line, lex):
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    if not spans:
+        return text, []
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars), spans
+
+
+# ---------------------------------------------------------------- titles, kind, department
+
+
+def title_lines(text: str, n: int = 6) -> list[tuple[int, str]]:
+    """The first non-empty lines (after chrome was blanked), with the offset of their text."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((pos + len(line) - len(line.lstrip()), line.strip()))
+            if len(out) >= n:
+                break
+        pos += len(line) + 1
+    return out
+
+
+def report_kind(text: str, lex: Lexicon) -> str | None:
+    head = norm_label("".join(line for _, line in title_lines(text, 4)))
+    for kind in lex.kind:
+        if any(norm_label(t) in head for t in kind.title):
+            return kind.name
+    return None
+
+
+def is_project_kind(kind: str | None) -> bool:
+    return bool(kind) and kind.startswith("项目")
+
+
+def _org_re(lex: Lexicon) -> str:
+    suffixes = sorted(lex.org["suffixes"], key=len, reverse=True)
+    return "(?:" + "|".join(map(re.escape, suffixes)) + ")"
+
+
+def title_department(doc: Document, lex: Lexicon) -> GroundedStr | None:
+    """The unit named at the head of the report: a line that is only an organisation name, or
+    the organisation a title line begins with (「红河州第二人民医院国家基本…2023年度绩效自评报告」)."""
+    org = _org_re(lex)
+    for pos, line in title_lines(doc.text, 4):
+        body = re.sub(r"^[#*\s]+|[*]+$", "", line)
+        off = pos + line.index(body) if body in line else pos
+        if re.fullmatch(rf"[{CJK}]{{2,24}}{org}", body) and not re.search(r"报告|自评|评价", body):
+            return g_str(doc, body, off, off + len(body))
+        if not re.search(r"报告|自评|评价|绩效", body):
+            continue
+        m = re.match(rf"(?:关于)?(?P<name>[{CJK}]{{2,20}}?{org})(?=\s*(?:\d{{4}}|关于|[{CJK}]))", body)
+        if m and not re.search(r"\d|年度|关于", m.group("name")):
+            name = m.group("name")
+            return g_str(doc, name, off + m.start("name"), off + m.end("name"))
+    return None
+
+
+def expand_region(doc: Document, name: GroundedStr, lex: Lexicon) -> GroundedStr:
+    """县司法局 -> 紫金县司法局 where the report writes the fuller name; 司法局 -> 青川县司法局."""
+    regions = "".join(lex.org["region_suffixes"])
+    best: tuple[int, int] | None = None
+    for m in re.finditer(rf"(?<![{CJK}])([{CJK}]{{2,8}}?[{regions}])?" + re.escape(name.value), doc.text):
+        if m.group(1) and (best is None or m.end() - m.start() > best[1] - best[0]):
+            best = (m.start(), m.end())
+    if best is None:
+        for m in re.finditer(rf"([{CJK}]{{1,3}})" + re.escape(name.value), doc.text):
+            lead = m.group(1)
+            # 紫金 + 县司法局: a two-character place name before a name that starts with its level
+            if name.value[0] in regions and len(lead) >= 2:
+                best = (m.end() - len(name.value) - 2, m.end())
+                break
+    if best is None:
+        return name
+    return g_str(doc, doc.text[best[0]:best[1]], best[0], best[1])
+
+
+_TITLE_TAIL = re.compile(r"(?:\d{4}\s*年度?|年度|关于|的|绩效|自评|评价|报告|情况|总结|项目支出|部门预算|[（(]|$)")
+
+
+def project_from_title(doc: Document, department: GroundedStr | None, lex: Lexicon) -> str | None:
+    """The project or fund a single-project report is about, as its title names it:
+    「红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023年度绩效自评报告」 -> 国家基本公共卫生服务项目州级补助资金."""
+    for _pos, line in title_lines(doc.text, 4):
+        if not re.search(r"报告|自评|评价", line):
+            continue
+        body = re.sub(r"^[#*\s]+|[*\s]+$", "", line)
+        if department is not None and department.value in body:
+            body = body[body.index(department.value) + len(department.value):]
+        body = re.sub(r"^(?:关于)?\s*(?:\d{4}\s*年度?)?\s*(?:度)?", "", body)
+        cut = _TITLE_TAIL.search(body)
+        name = body[: cut.start()] if cut else body
+        name = re.sub(r"^(?:关于|的)+", "", name).strip()
+        if len(name) >= 4:
+            return name
+        # 「…2021年度部门预算项目支出绩效自评报告 (2021年城乡临时救助备用金)」: the name in brackets
+        m = re.search(r"[（(]\s*(?:\d{4}\s*年)?(?P<n>[^（()）]{4,40})[)）]", line)
+        if m:
+            return m.group("n").strip()
+    return None
+
+
+# ---------------------------------------------------------------- cells
+
+
+def cell_number(cell: Cell) -> Decimal | None:
+    n = parse_number(cell.clean)
+    return n.value if n is not None else None
+
+
+def _is_value(cell: Cell) -> bool:
+    c = cell.clean
+    return bool(c) and (parse_number(c) is not None or parse_percent(c) is not None or c in ("—", "-", "/"))
+
+
+@dataclass
+class TableFacts:
+    keyvalues: dict[str, GroundedStr] = field(default_factory=dict)
+    scalars: dict[str, GroundedNum] = field(default_factory=dict)  # contract path -> value
+    parts: list[FundingPart] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+    doubtful: list[str] = field(default_factory=list)  # tables (or rows) not understood
+
+
+def _money_cell(doc: Document, cell: Cell, unit: str | None) -> Amount | None:
+    m = parse_money(cell.clean) or (parse_money(cell.clean, default_unit=unit or "万元") if cell_number(cell) is not None else None)
+    if m is None:
+        return None
+    a = g_amount(doc, m, cell.start, cell.end)
+    if unit is None and not re.search(r"元", cell.clean):
+        a.raw_unit = ""  # a bare number in a table that states no unit: 万元 assumed
+    return a
+
+
+def _rate_cell(doc: Document, cell: Cell) -> GroundedNum | None:
+    p = parse_percent(cell.clean)
+    if p is None or p.kind != "percent":
+        return None
+    return g_num(doc, p.value, cell.start, cell.end, p.approx)
+
+
+def _num_cell(doc: Document, cell: Cell) -> GroundedNum | None:
+    n = parse_number(cell.clean)
+    return g_num(doc, n.value, cell.start, cell.end, n.approx) if n is not None else None
+
+
+def table_unit(table: Table, text: str) -> str | None:
+    """The money unit a table states once: 「单位：万元」 above it, 「（万元）」 in a header."""
+    around = text[max(0, table.start - 80):table.start] + " ".join(c.clean for c in table.cells[:60])
+    m = re.search(r"[（(]\s*(万元|元|亿元|千元)\s*[)）]|单位\s*[：:]\s*(万元|元|亿元|千元)", around)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def _keyvalue_cells(cells: list[Cell], lex: Lexicon, out: dict[str, GroundedStr], doc: Document, grid: bool) -> None:
+    for i, c in enumerate(cells):
+        key = lex.keyvalue_of(c.clean)
+        if key is None:
+            inline = re.match(r"(?P<label>[^：:]{2,12})[：:]\s*(?P<value>\S.*)$", c.clean)
+            if inline and lex.keyvalue_of(inline.group("label")):
+                key = lex.keyvalue_of(inline.group("label"))
+                v = inline.group("value")
+                s = c.start + c.raw.rindex(v) if v in c.raw else None
+                if key not in out and s is not None:
+                    out[key] = g_str(doc, v, s, s + len(v))
+            continue
+        if key in out:
+            continue
+        nxt = next((x for x in cells[i + 1 : i + 3] if x.clean), None)
+        if nxt is None or lex.keyvalue_of(nxt.clean) or lex.column_of(nxt.clean):
+            continue
+        out[key] = g_str(doc, nxt.clean, nxt.start, nxt.end) if nxt.clean == nxt.raw else g_str(doc, nxt.raw, nxt.start, nxt.end)
+
+
+def _header_map(row: Row, lex: Lexicon) -> dict[int, str]:
+    return {i: k for i, c in enumerate(row.cells) if (k := lex.column_of(c.clean))}
+
+
+def _align(header: Row, hmap: dict[int, str], row: Row, label_at: int) -> dict[str, Cell] | None:
+    """Column meaning -> cell for a data row, or None when the alignment is not certain.
+    Positional when the row has the header's cell count; else the values after the row label,
+    in order, against the header's labels, when their numbers agree."""
+    if len(row.cells) == len(header.cells):
+        return {k: row.cells[i] for i, k in hmap.items() if i > label_at}
+    values = [c for c in row.cells[label_at + 1 :] if c.clean]
+    labels = [hmap[i] for i in sorted(hmap)]
+    if values and len(values) == len(labels):
+        return dict(zip(labels, values))
+    return None
+
+
+_FUNDING_COLS = ("initial", "budget", "executed", "rate")
+
+
+def _read_grid(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> None:
+    unit = table_unit(t, doc.text)
+    header: Row | None = None
+    hmap: dict[int, str] = {}
+    for row in t.rows:
+        m = _header_map(row, lex)
+        if len(m) >= 2:
+            header, hmap = row, m
+            continue
+        if header is None:
+            continue
+        # the funding block: 年度资金总额 / 其中 rows
+        label_at = next((i for i, c in enumerate(row.cells) if c.clean), None)
+        if label_at is None:
+            continue
+        kind = lex.row_of(row.cells[label_at].clean)
+        if kind and any(k in _FUNDING_COLS for k in hmap.values()):
+            cols = _align(header, hmap, row, label_at)
+            if cols is None:
+                if any(_is_value(c) for c in row.cells[label_at + 1 :]):
+                    facts.doubtful.append(f"{t.name}: 「{row.cells[label_at].clean}」")
+                continue
+            _funding_row(doc, row.cells[label_at], kind, cols, unit, lex, facts)
+            continue
+        if "level3" in hmap.values() or "level2" in hmap.values():
+            _indicator_row(doc, t, header, hmap, row, lex, facts)
+
+
+def _funding_row(doc: Document, label: Cell, kind: str, cols: dict[str, Cell], unit: str | None, lex: Lexicon,
+                 facts: TableFacts) -> None:
+    values: dict[str, Amount | GroundedNum] = {}
+    for col in _FUNDING_COLS:
+        c = cols.get(col)
+        if c is None or not c.clean:
+            continue
+        v = _rate_cell(doc, c) if col == "rate" else _money_cell(doc, c, unit)
+        if v is not None:
+            values[col] = v
+    if kind == "total":
+        for col, v in values.items():
+            path = lex.grid["total"].get(col)
+            if path and path not in facts.scalars:
+                facts.scalars[path] = v  # type: ignore[assignment]
+        return
+    name = norm_label(label.clean)
+    facts.parts.append(FundingPart(name=name, initial=values.get("initial"), budget=values.get("budget"),  # type: ignore[arg-type]
+                                   executed=values.get("executed"), execution_rate_pct=values.get("rate")))  # type: ignore[arg-type]
+
+
+_INDICATOR_PREFIX = re.compile(r"^(?:指标\s*\d{1,2}\s*[:：.、]\s*|[★☆*]+)+")
+_WEIGHT_IN_NAME = re.compile(r"[（(]\s*(?P<w>\d+(?:\.\d+)?)\s*分\s*[)）]")
+
+
+def indicator_name(s: str) -> str:
+    return _INDICATOR_PREFIX.sub("", s).strip()
+
+
+def _indicator_row(doc: Document, t: Table, header: Row, hmap: dict[int, str], row: Row, lex: Lexicon,
+                   facts: TableFacts) -> None:
+    if len(row.cells) != len(header.cells):
+        if any(_is_value(c) for c in row.cells):
+            facts.doubtful.append(f"{t.name}: 「{next((c.clean for c in row.cells if c.clean), '')}」")
+        return
+    cols = {k: row.cells[i] for i, k in hmap.items()}
+    # level-1 / level-2 cells that carry their weight: 产出指标(50分)
+    for level, key in ((1, "level1"), (2, "level2")):
+        c = cols.get(key)
+        if c is not None and c.clean:
+            w = _WEIGHT_IN_NAME.search(c.raw)
+            if w:
+                name = _WEIGHT_IN_NAME.sub("", c.clean).strip()
+                facts.indicators.append(Indicator(
+                    level=level, name=name,  # type: ignore[arg-type]
+                    weight=g_num(doc, Decimal(w.group("w")), c.start + w.start(), c.start + w.end())))
+    c3 = cols.get("level3")
+    if c3 is None or not c3.clean or lex.column_of(c3.clean):
+        return
+    parent = next((cols[k].clean for k in ("level2", "level1") if k in cols and cols[k].clean), None)
+    if parent is None:
+        parent = next((i.name for i in reversed(facts.indicators) if i.level in (1, 2)), None)
+    ind = Indicator(level=3, name=indicator_name(c3.clean), parent=_WEIGHT_IN_NAME.sub("", parent).strip() if parent else None)
+    for col, attr in (("weight", "weight"), ("score", "score")):
+        c = cols.get(col)
+        if c is not None and c.clean:
+            v = _num_cell(doc, c)
+            if v is not None:
+                setattr(ind, attr, v)
+    for col, attr in (("target", "target"), ("actual", "actual")):
+        c = cols.get(col)
+        if c is not None and c.clean:
+            setattr(ind, attr, g_str(doc, c.raw, c.start, c.end))
+    facts.indicators.append(ind)
+
+
+# ---------------------------------------------------------------- streams
+
+
+def _is_record_label(c: Cell) -> bool:
+    return bool(re.match(r"^指标\s*\d{1,2}\s*[:：]", c.clean))
+
+
+def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> None:
+    cells = t.cells
+    _keyvalue_cells(cells, lex, facts.keyvalues, doc, grid=False)
+    # column labels in stream order after the first indicator-level label
+    start = next((i for i, c in enumerate(cells) if lex.column_of(c.clean) in ("level1", "level2", "level3")), None)
+    if start is None:
+        return
+    order: list[str] = []
+    for c in cells[start:]:
+        k = lex.column_of(c.clean)
+        if k in ("target", "actual", "weight", "score") and k not in order:
+            order.append(k)
+    if not order:
+        return
+    labels = [i for i, c in enumerate(cells) if i > start and _is_record_label(c)]
+    for n, i in enumerate(labels):
+        stop = labels[n + 1] if n + 1 < len(labels) else len(cells)
+        values: list[Cell] = []
+        for c in cells[i + 1 : stop]:
+            if lex.column_of(c.clean) or re.search(r"指标$", c.clean):
+                break  # a header word or a level name: the record ends
+            values.append(c)
+        if len(values) < len(order):
+            continue
+        extra = values[len(order):]
+        if extra and (len(order) > 2 or not all(cell_number(c) is not None for c in extra)):
+            facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
+            continue  # more values than columns: which is which is not certain
+        ind = Indicator(level=3, name=indicator_name(cells[i].clean))
+        ok = True
+        for key, c in zip(order, values):
+            if key in ("weight", "score"):
+                v = _num_cell(doc, c)
+                if v is None:
+                    ok = False
+                    break
+                setattr(ind, key, v)
+            else:
+                setattr(ind, key, g_str(doc, c.raw, c.start, c.end))
+        if ok and ind.weight is not None and ind.score is not None and ind.score.value > ind.weight.value:
+            ok = False  # a score above its weight here means the columns slipped
+        if ok:
+            facts.indicators.append(ind)
+        else:
+            facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
+    # funding figures in a stream: 预算数: 2.38 / 执行数: 2.38 (label cell, value cell)
+    unit = table_unit(t, doc.text)
+    for i, c in enumerate(cells[:-1]):
+        key = lex.keyvalue_of(c.clean)
+        path = {"budget_total": "budget.total_budget", "budget_executed": "budget.executed"}.get(key or "")
+        if path and path not in facts.scalars and cell_number(cells[i + 1]) is not None:
+            a = _money_cell(doc, cells[i + 1], unit)
+            if a is not None:
+                facts.scalars[path] = a
+
+
+def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
+    facts = TableFacts()
+    for t in layout.tables:
+        if t.grid:
+            for row in t.rows:
+                _keyvalue_cells(row.cells, lex, facts.keyvalues, doc, grid=True)
+            _read_grid(doc, t, lex, facts)
+        else:
+            _read_stream(doc, t, lex, facts)
+    return facts
+
+
+# ---------------------------------------------------------------- sentences
+
+_CLAUSE_STOP = "。；;\n"
+_SCORE_RE = re.compile(rf"(?P<num>{ARABIC})\s*分?")
+
+
+def _first_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
+    window = text[lo:hi]
+    cut = min((window.find(c) for c in _CLAUSE_STOP if c in window), default=len(window))
+    window = window[:cut]
+    if kind == "money":
+        for m in MONEY_RE.finditer(window):
+            v = parse_money(m.group(0))
+            if v is not None:
+                return lo + m.start(), lo + m.end(), v
+    if re.match(r"[为是达:：\s]{0,3}(?:[≥≤＞＜><]|不低于|不少于|不高于|不超过|大于|小于)", window):
+        return None  # 「执行率≥95%」: a target, not what happened
+    if kind == "percent":
+        for m in PERCENT_RE.finditer(window):
+            v = parse_percent(m.group(0))
+            if v is not None and v.kind == "percent":
+                return lo + m.start(), lo + m.end(), v
+    elif kind == "count":
+        for m in COUNT_RE.finditer(window):
+            v = parse_count(m.group(0))
+            if v is not None and v.unit in ("人", "名", "个"):
+                return lo + m.start(), lo + m.end(), v
+    elif kind == "score":
+        m = re.match(rf"[为是达:：\s]{{0,4}}(?P<num>{ARABIC})\s*(?P<fen>分)?", window)
+        if m:
+            n = parse_number(m.group("num"))
+            if n is not None and n.value <= 100 and not re.match(r"\s*[%％万元]", window[m.end("num"):]):
+                return lo + m.start("num"), lo + m.end(), n
+    return None
+
+
+def _clause_start(text: str, pos: int) -> int:
+    i = pos
+    while i > 0 and text[i - 1] not in "。；;\n":
+        i -= 1
+    return i
+
+
+def read_sentences(doc: Document, lex: Lexicon, tables: list[Table], project_report: bool) -> dict[str, object]:
+    """Contract path -> grounded value, from 「label … number」 in the narrative."""
+    text = doc.text
+    out: dict[str, object] = {}
+
+    def in_table(pos: int) -> bool:
+        return any(t.start <= pos < t.end for t in tables)
+
+    for entry in lex.sentence:
+        if entry.path in out:
+            continue
+        skips = [s for s in entry.skip_before if not (project_report and s.startswith("项目"))]
+        for label in entry.labels:
+            hit = None
+            for m in re.finditer(re.escape(label), text):
+                if in_table(m.start()):
+                    continue
+                prefix = text[_clause_start(text, m.start()):m.end()]
+                if skips and re.search("|".join(skips), prefix):
+                    continue
+                found = _first_of_kind(text, m.end(), min(len(text), m.end() + entry.window + 12), entry.kind)
+                if found is None:
+                    continue
+                s, e, v = found
+                if entry.kind == "money":
+                    hit = g_amount(doc, v, m.start(), e)  # type: ignore[arg-type]
+                elif entry.kind == "count":
+                    hit = g_num(doc, v.value, m.start(), e, v.approx)  # type: ignore[attr-defined]
+                else:
+                    hit = g_num(doc, v.value, m.start(), e, getattr(v, "approx", False))  # type: ignore[attr-defined]
+                break
+            if hit is not None:
+                out[entry.path] = hit
+                break
+    return out
+
+
+def grade(doc: Document, lex: Lexicon) -> GroundedStr | None:
+    """A checked box before a grade word, else 「评价等级为优」 / 「自评结论为“优秀”」 in a sentence."""
+    words = "|".join(sorted(map(re.escape, lex.grades), key=len, reverse=True))
+    m = re.search(rf"<input[^>]*\bchecked\b[^>]*>\s*(?P<g>{words})|[☑■√✔]\s*(?P<g2>{words})", doc.text)
+    if m:
+        w = m.group("g") or m.group("g2")
+        return g_str(doc, lex.grades[w], m.start(), m.end())
+    labels = "|".join(map(re.escape, [*lex.keyvalue["grade"], "等级", "自评结果", "评价结果", "评定为", "评价结论"]))
+    gm = re.search(rf"(?:{labels})[^。；\n]{{0,6}}?(?:为|：|:|是|达到)\s*[“\"]?(?P<g>{words})", doc.text)
+    if gm:
+        return g_str(doc, lex.grades[gm.group("g")], gm.start(), gm.end())
+    return None
