@@ -293,6 +293,12 @@ def _funding_row(doc: Document, label: Cell, kind: str, cols: dict[str, Cell], u
         if v is not None:
             values[col] = v
     if kind == "total":
+        # the template scores budget execution on the 年度资金总额 row: 分值 / 得分 of 预算执行率
+        w, sc = cols.get("weight"), cols.get("score")
+        wv = _num_cell(doc, w) if w is not None and w.clean else None
+        if wv is not None:
+            facts.indicators.append(Indicator(level=1, name="预算执行率", weight=wv,
+                                              score=_num_cell(doc, sc) if sc is not None and sc.clean else None))
         for col, v in values.items():
             path = lex.grid["total"].get(col)
             if path and path not in facts.scalars:
@@ -313,11 +319,12 @@ def indicator_name(s: str) -> str:
 
 def _indicator_row(doc: Document, t: Table, header: Row, hmap: dict[int, str], row: Row, lex: Lexicon,
                    facts: TableFacts) -> None:
-    if len(row.cells) != len(header.cells):
+    cut = t.kind == "cell_lines" and row is t.rows[-1] and len(row.cells) < len(header.cells)
+    if len(row.cells) != len(header.cells) and not cut:  # the last row of a cut-off table keeps its positions
         if any(_is_value(c) for c in row.cells):
             facts.doubtful.append(f"{t.name}: 「{next((c.clean for c in row.cells if c.clean), '')}」")
         return
-    cols = {k: row.cells[i] for i, k in hmap.items()}
+    cols = {k: row.cells[i] for i, k in hmap.items() if i < len(row.cells)}
     # level-1 / level-2 cells that carry their weight: 产出指标(50分)
     for level, key in ((1, "level1"), (2, "level2")):
         c = cols.get(key)
@@ -359,7 +366,7 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
     cells = t.cells
     _keyvalue_cells(cells, lex, facts.keyvalues, doc, grid=False)
     # column labels in stream order after the first indicator-level label
-    start = next((i for i, c in enumerate(cells) if lex.column_of(c.clean) in ("level1", "level2", "level3")), None)
+    start = next((i for i, c in enumerate(cells) if lex.column_of(c.clean) in ("level1", "level2", "level3", "target", "actual")), None)
     if start is None:
         return
     order: list[str] = []
@@ -369,7 +376,7 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             order.append(k)
     if not order:
         return
-    labels = [i for i, c in enumerate(cells) if i > start and _is_record_label(c)]
+    labels = [i for i, c in enumerate(cells) if i >= start and _is_record_label(c)]
     for n, i in enumerate(labels):
         stop = labels[n + 1] if n + 1 < len(labels) else len(cells)
         values: list[Cell] = []

@@ -189,6 +189,8 @@ def sub_counts(r: Record) -> list[Flag]:
     """Sub-counts vs their total: exceeding it is an error, not covering it a warning."""
     out = []
     for i, bd in enumerate(r.breakdowns):
+        if isinstance(bd.total, Amount):
+            continue  # money: parts_sum
         s = sum((p.value for p in bd.parts), Decimal(0))
         if s == bd.total.value:
             continue
@@ -198,6 +200,52 @@ def sub_counts(r: Record) -> list[Flag]:
                         paths=[f"breakdowns[{i}].total"] + [f"breakdowns[{i}].parts[{j}]" for j in range(len(bd.parts))],
                         message=f"{bd.name}: the listed sub-counts add up to {s}{bd.unit}, the stated total is {bd.total.value}{bd.unit}"
                         + (" (they do not cover it)" if s < bd.total.value else "")))
+    return out
+
+
+def money_parts(r: Record) -> list[Flag]:
+    """An amount vs the amounts a sentence lists under it with 其中."""
+    out = []
+    for i, bd in enumerate(r.breakdowns):
+        if not isinstance(bd.total, Amount):
+            continue
+        s, sev = _sum_tolerance_check(bd.total, bd.parts)
+        if not sev:
+            continue
+        paths = [f"breakdowns[{i}].total"] + [f"breakdowns[{i}].parts[{j}]" for j in range(len(bd.parts))]
+        same = [f"budget.{f}" for f, v in r.budget if isinstance(v, Amount) and v.value == bd.total.value]  # the same figure
+        out.append(Flag(rule="parts_sum", severity=sev, expected=s, found=bd.total.value, paths=same + paths,
+                        message=f"{bd.name}：其中所列各项合计 {s} 万元，与所述总额 {bd.total.value} 万元不符"))
+    return out
+
+
+_BOUND = re.compile(r"(?P<cmp>≥|>=|＞=|不低于|不少于|大于等于|≤|<=|不高于|不超过|小于等于|＜|<|>|＞)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|[^\d\s]{0,6})")
+
+
+def _bound(s: str) -> tuple[str, Decimal, str] | None:
+    m = _BOUND.search(s.replace("，", "").replace(",", ""))
+    if not m:
+        return None
+    cmp = m.group("cmp") or ""
+    direction = "<=" if cmp in ("≤", "<=", "不高于", "不超过", "小于等于", "＜", "<") else (">=" if cmp else "")
+    return direction, Decimal(m.group("num")), m.group("unit").strip()
+
+
+def score_vs_target(r: Record) -> list[Flag]:
+    """An indicator whose actual value misses its target but that still gets its full weight."""
+    out = []
+    for i, ind in enumerate(r.indicators):
+        if not (ind.target and ind.actual and ind.weight and ind.score) or ind.score.value < ind.weight.value:
+            continue
+        t, a = _bound(ind.target.value), _bound(ind.actual.value)
+        if t is None or a is None or t[2] != a[2]:
+            continue
+        direction = t[0] or (">=" if "元" not in t[2] else "")
+        missed = (direction == ">=" and a[1] < t[1]) or (direction == "<=" and a[1] > t[1])
+        if missed:
+            out.append(Flag(rule="score_vs_target", severity="warning", expected=t[1], found=a[1],
+                            paths=[f"indicators[{i}].score", f"indicators[{i}].actual", f"indicators[{i}].target"],
+                            message=f"{ind.name}：实际完成值 {ind.actual.value} 未达到指标值 {ind.target.value}，却得满分 {ind.score.value}"))
     return out
 
 
@@ -350,7 +398,9 @@ RULES: list[Callable[[Record], list[Flag]]] = [
     execution_rates,
     success_rates,
     sub_counts,
+    money_parts,
     indicator_total,
+    score_vs_target,
     score_within_weight,
     weights_sum,
     indicator_formula,

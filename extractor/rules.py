@@ -96,7 +96,7 @@ def extract(doc: Document, layout: Layout) -> Record:
             _set(rec, path, g_int(doc, int(v.value), v.start, v.end))
     rec.problems, rec.measures = problems_and_measures(doc, layout)
     rec.ratios = ratios(doc)
-    rec.breakdowns = breakdowns(doc)
+    rec.breakdowns = breakdowns(doc) + money_breakdowns(doc, layout)
     rec.restatements = restatements(doc, layout, rec)
     rec.flags = [Flag(rule="table_not_understood", severity="info", paths=[],
                       message=f"表格中此行的列无法确定对齐，未读取其数值：{d}") for d in facts.doubtful]
@@ -897,6 +897,53 @@ def breakdowns(doc: Document) -> list[Breakdown]:
             out.append(Breakdown(name=name[-16:] or "合计", unit=total.unit,
                                  total=g_num(doc, total.value, t_start, t_end, total.approx),
                                  parts=parts, evidence=evidence(doc, t_start, p_end)))
+    return out
+
+
+_NOT_A_PART = re.compile(r"调减|调增|追加|收回|实际|累计|剩余|结余|已|截至|截止")
+
+
+def money_breakdowns(doc: Document, layout: Layout) -> list[Breakdown]:
+    """「下达…资金2263万元。其中:中小河流治理工程1435万元,小型水库工程维修养护25万元,…」: an amount
+    and the amounts a sentence lists under it with 其中, up to the sentence end or a clause that is
+    not a part (调减 40 万元, 全年实际下达 71 万元). Income and expenditure totals are read as
+    budget.revenue_parts / expenditure_parts instead."""
+    text = doc.text
+    out = []
+    for m in re.finditer(r"其中[：:，,]?", text):
+        if _in_table(layout, m.start()):
+            continue
+        before = text[max(0, m.start() - 30):m.start()]
+        tm = None
+        for tm in re.finditer(rf"(?P<money>{MONEY})(?P<gap>[^0-9０-９]{{0,2}})$", before):
+            pass
+        if tm is None or re.search(r"[)）(（]", tm.group("gap")):
+            continue
+        t_start = m.start() - len(before) + tm.start("money")
+        t_end = m.start() - len(before) + tm.end("money")
+        clause = _sentence_prefix(text, t_start, "。；;，,")
+        if re.search(r"收入|支出|决算", clause):
+            continue
+        total = parse_money(tm.group("money"))
+        if total is None:
+            continue
+        stop = text.find("。", m.end())
+        stop = len(text) if stop == -1 else stop
+        parts: list[GroundedNum] = []
+        p_end = m.end()
+        for pm in re.finditer(rf"(?P<name>[^，,、；;：:。]*?)(?P<money>{MONEY})", text[m.end():stop]):
+            if _NOT_A_PART.search(pm.group("name")) or "其中" in pm.group("name"):
+                break
+            money = parse_money(pm.group("money"))
+            if money is None:
+                break
+            a = m.end() + pm.start("money")
+            parts.append(g_amount(doc, money, a, m.end() + pm.end("money")))
+            p_end = m.end() + pm.end("money")
+        if len(parts) >= 2:
+            name = re.sub(r"^[^" + CJK + r"]+|\s+", "", clause)[-16:] or "合计"
+            out.append(Breakdown(name=name, unit="万元", total=g_amount(doc, total, t_start, t_end), parts=parts,
+                                 evidence=evidence(doc, t_start, p_end)))
     return out
 
 
