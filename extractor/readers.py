@@ -46,7 +46,7 @@ def _chrome_line(line: str, lex: Lexicon) -> bool:
     if not s or len(s) > 160:
         return False
     markers = "|".join(re.escape(m) for m in lex.chrome["markers"])
-    if re.search(rf"(?:^|[\s|\[【>])(?:{markers})", s):
+    if re.search(rf"(?:^|[\s|\[【>》,，])(?:{markers})", s):
         return True
     tokens = [t for t in re.split(r"[\s|>»/]+", s) if t]
     return bool(tokens) and all(t in lex.chrome["nav_words"] for t in tokens)
@@ -103,19 +103,22 @@ def _org_re(lex: Lexicon) -> str:
 
 def title_department(doc: Document, lex: Lexicon) -> GroundedStr | None:
     """The unit named at the head of the report: a line that is only an organisation name, or
-    the organisation a title line begins with (「红河州第二人民医院国家基本…2023年度绩效自评报告」)."""
+    the organisation a title line begins with (「红河州第二人民医院国家基本…2023年度绩效自评报告」):
+    the longest stretch before the year or 关于 that ends with an organisation suffix."""
     org = _org_re(lex)
     for pos, line in title_lines(doc.text, 4):
-        body = re.sub(r"^[#*\s]+|[*]+$", "", line)
+        body = re.sub(r"^(?:[#*\s]+|\d{1,2}[、.．]\s*)|[*]+$", "", line)
         off = pos + line.index(body) if body in line else pos
         if re.fullmatch(rf"[{CJK}]{{2,24}}{org}", body) and not re.search(r"报告|自评|评价", body):
             return g_str(doc, body, off, off + len(body))
-        if not re.search(r"报告|自评|评价|绩效", body):
+        if not re.search(r"报告|自评|评价|绩效|使用情况", body):
             continue
-        m = re.match(rf"(?:关于)?(?P<name>[{CJK}]{{2,20}}?{org})(?=\s*(?:\d{{4}}|关于|[{CJK}]))", body)
-        if m and not re.search(r"\d|年度|关于", m.group("name")):
-            name = m.group("name")
-            return g_str(doc, name, off + m.start("name"), off + m.end("name"))
+        cut = re.search(r"\s*(?:\d{4}\s*年|关于)", body)
+        head = body[: cut.start()] if cut else body[:24]
+        ends = [m.end() for m in re.finditer(org, head)]
+        if ends and re.fullmatch(rf"[{CJK}]{{3,30}}", head[: ends[-1]]):
+            name = head[: ends[-1]]
+            return g_str(doc, name, off, off + len(name))
     return None
 
 
@@ -458,7 +461,7 @@ def _first_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, ob
             if v is not None and v.unit in ("人", "名", "个"):
                 return lo + m.start(), lo + m.end(), v
     elif kind == "score":
-        m = re.match(rf"[为是达:：\s]{{0,4}}(?P<num>{ARABIC})\s*(?P<fen>分)?", window)
+        m = re.match(rf"(?:[（(]分[)）])?[为是达:：\s]{{0,4}}(?P<num>{ARABIC})\s*(?P<fen>分)?", window)
         if m:
             n = parse_number(m.group("num"))
             if n is not None and n.value <= 100 and not re.match(r"\s*[%％万元]", window[m.end("num"):]):
