@@ -2,7 +2,8 @@
 
 Every offset the tool emits points into `Document.text`, which is what `extractor text FILE`
 prints. Readers: .txt/.md (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK), .pdf
-(pypdf, Chinese lines re-joined, pages kept), .docx (python-docx, paragraphs and tables in
+(pypdf, Chinese lines re-joined, pages kept; ruled tables read by position with pdfplumber, see
+extractor.pdf_tables), .docx (python-docx, paragraphs and tables in
 document order). Scans go through OCR (extractor.ocr) when the [ocr] extra is installed.
 """
 
@@ -11,9 +12,14 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from extractor.pdf_tables import PageLayout
 
 MAX_BYTES_DEFAULT = 64 * 1024 * 1024
 
@@ -42,7 +48,7 @@ class Document:
     pages: list[Page]
     encoding: str | None = None
     ocr: bool = False
-    # Offsets of tables the reader knows structurally (docx, OCR): (start, end) spans of lines.
+    # Offsets of tables the reader knows structurally (docx, PDF, OCR): (start, end) spans of lines.
     table_spans: list[tuple[int, int]] = field(default_factory=list)
 
     def page_of(self, offset: int) -> int:
@@ -153,19 +159,32 @@ def _clean_text(text: str) -> str:
 
 _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _SENTENCE_END = "。！？；：:;!?"
-_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|#)")
+_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、](?!\d)|#)")
 
 
-def join_pdf_lines(lines: list[str]) -> str:
+def _width(line: str) -> int:
+    """A line's width in half-width units: a Chinese character is two, a digit or Latin letter one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def _full_width(lines: list[str]) -> int:
+    """The width of a full line: the 90th percentile of the non-blank lines' widths."""
+    widths = sorted(_width(ln.rstrip()) for ln in lines if ln.strip())
+    return widths[int(len(widths) * 0.9)] if widths else 0
+
+
+def join_pdf_lines(lines: list[str], full: int | None = None) -> str:
     """Re-join lines that the PDF's line wrap broke.
 
     A line joins the previous one when the previous was (nearly) full width and did not end a
     sentence, and this one does not start a heading. Chinese joins without a space; two Latin
-    words join with one.
+    words join with one. Widths count a Chinese character as two digits (a line of numbers is
+    not longer than a line of prose); `full`, the width of a full line, is by default measured
+    on `lines`.
     """
     lines = [ln.rstrip() for ln in lines]
-    widths = sorted(len(ln) for ln in lines if ln.strip())
-    full = widths[int(len(widths) * 0.9)] if widths else 0
+    if full is None:
+        full = _full_width(lines)
     out: list[str] = []
     for ln in lines:
         if not out or not ln.strip():
@@ -174,7 +193,7 @@ def join_pdf_lines(lines: list[str]) -> str:
         prev = out[-1]
         wraps = (
             prev.strip()
-            and len(prev) >= full * 0.8
+            and _width(prev) >= full * 0.8
             and prev[-1] not in _SENTENCE_END
             and not _HEADING_START.match(ln)
             and "\t" not in prev
@@ -209,13 +228,25 @@ def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
         raise IngestError(f"corrupt PDF: {type(e).__name__}: {str(e)[:120]}") from None
     if n_pages == 0:
         raise IngestError("PDF has no pages")
-    texts: list[str | None] = []
+    raws: list[str] = []
     for page in reader.pages:
         try:
-            raw = page.extract_text() or ""
+            raws.append(page.extract_text() or "")
         except Exception as e:  # noqa: BLE001 - a broken content stream is one bad page, not a crash
             raise IngestError(f"corrupt PDF page: {type(e).__name__}: {str(e)[:120]}") from None
-        texts.append(join_pdf_lines(raw.split("\n")) if raw.strip() else None)
+    texts: list[str | None] = [join_pdf_lines(raw.split("\n")) if raw.strip() else None for raw in raws]
+    # Ruled tables, read by position: a page with tables is rebuilt as its text above, the
+    # table as tab-separated rows, its text below. Pages without tables keep pypdf's text.
+    page_spans: dict[int, list[tuple[int, int]]] = {}
+    layouts = _pdf_layouts(data, [i for i, raw in enumerate(raws, start=1) if raw.strip()])
+    # a full line as the pages without tables show it: a table page may hold little prose
+    with_tables = {lay.number for lay in layouts}
+    prose = [ln for i, raw in enumerate(raws, start=1) if i not in with_tables for ln in raw.split("\n")]
+    doc_full = _full_width(prose)
+    for lay in layouts:
+        built = _page_with_tables(lay, doc_full, raws[lay.number - 1])
+        if built is not None:
+            texts[lay.number - 1], page_spans[lay.number] = built
     ocr_used = False
     if any(t is None for t in texts):
         from extractor import ocr
@@ -223,6 +254,7 @@ def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
         texts, ocr_used = ocr.fill_scanned_pages(p, reader, texts)
     pages: list[Page] = []
     parts: list[str] = []
+    table_spans: list[tuple[int, int]] = []
     pos = 0
     for i, t in enumerate(texts, start=1):
         t = t or ""
@@ -230,12 +262,57 @@ def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
             parts.append("\n\n")
             pos += 2
         pages.append(Page(i, pos, pos + len(t)))
+        table_spans += [(pos + a, pos + b) for a, b in page_spans.get(i, [])]
         parts.append(t)
         pos += len(t)
     text = "".join(parts)
     if not text.strip():
         raise IngestError("PDF has no text")
-    return Document(str(p), text, "pdf", sha, pages, ocr=ocr_used)
+    return Document(str(p), text, "pdf", sha, pages, ocr=ocr_used, table_spans=table_spans)
+
+
+def _pdf_layouts(data: bytes, numbers: list[int]) -> list[PageLayout]:
+    """Tables of the pages with text (extractor.pdf_tables); none where pdfplumber cannot read the PDF."""
+    if not numbers:
+        return []
+    from extractor import pdf_tables
+
+    try:
+        return [lay for lay in pdf_tables.read_layout(data, set(numbers)) if lay.tables]
+    except Exception:  # noqa: BLE001 - tables are a refinement: pypdf's text stands without them
+        return []
+
+
+def _page_with_tables(lay: PageLayout, doc_full: int, raw: str) -> tuple[str, list[tuple[int, int]]] | None:
+    """A page's text with each table as one line per row, cells joined by TAB; the tables' spans.
+
+    None (keep pypdf's text) where the positional reading lost text pypdf has: a font without
+    a usable Unicode map reads as "(cid:N)" in pdfminer."""
+    blocks: list[str | list[str]] = []
+    text_lines: list[str] = []
+    for b in lay.blocks:
+        if isinstance(b, str):
+            text_lines += b.split("\n")
+            blocks.append(b)
+        else:
+            blocks.append(["\t".join(c or "" for c in row) for row in b.rows])
+    full = max(_full_width(text_lines), doc_full)
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for b in blocks:
+        chunk = join_pdf_lines(b.split("\n"), full) if isinstance(b, str) else "\n".join(b)
+        if out:
+            pos += 1
+        if not isinstance(b, str):
+            spans.append((pos, pos + len(chunk)))
+        out.append(chunk)
+        pos += len(chunk)
+    page = "\n".join(out)
+    squashed = len(re.sub(r"\s+", "", page))
+    if "(cid:" in page or squashed < 0.9 * len(re.sub(r"\s+", "", raw)):
+        return None
+    return page, spans
 
 
 # ---------------------------------------------------------------- DOCX

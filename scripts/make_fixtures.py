@@ -1,11 +1,14 @@
-"""Build fixtures/ from the seed reports: copies of the seeds (names kept), a PDF and a .docx.
+"""Build fixtures/ from the seed reports: copies of the seeds (names kept), two PDFs and a .docx.
 
     python scripts/make_fixtures.py [--seeds ../shared/seeds]
 
 The PDF (reportlab, built-in CID font STSong-Light, no font file needed) re-flows seed 000's
 paragraphs at the page width, so its line breaks differ from the source's and the reader must
-re-join them. The .docx (python-docx) holds seed 004 with its tab-separated table as a real
-Word table. Both read back to the same characters as their .txt source, whitespace aside.
+re-join them. The second PDF holds seed 004 with its tab-separated project table drawn as a
+ruled table (grid lines, long names wrapping inside their cells, reproducible bytes), for the
+positional table reader (extractor.pdf_tables). The .docx (python-docx) holds seed 004 with its
+tab-separated table as a real Word table. All read back to the same characters as their .txt
+source, whitespace aside.
 """
 
 from __future__ import annotations
@@ -51,6 +54,57 @@ def make_pdf(src: Path, dst: Path) -> None:
     doc.build(story)
 
 
+def make_pdf_with_table(src: Path, dst: Path) -> None:
+    """The narrative as paragraphs and each run of tab-separated rows as a ruled reportlab Table."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=11, leading=17, wordWrap="CJK", firstLineIndent=22)
+    cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=9, leading=12, wordWrap="CJK")
+    doc = SimpleDocTemplate(str(dst), pagesize=A4, title=src.stem, author="extractor fixtures", invariant=1,
+                            leftMargin=60, rightMargin=60, topMargin=60, bottomMargin=60)
+
+    def esc(t: str) -> str:
+        return t.replace("&", "&amp;").replace("<", "&lt;")
+
+    story: list = []
+    prose: list[str] = []
+    lines = src.read_text(encoding="utf-8").split("\n")
+    i = 0
+    while True:
+        if i < len(lines) and not ("\t" in lines[i] and sum(1 for c in lines[i].split("\t") if c.strip()) >= 2):
+            prose.append(lines[i])
+            i += 1
+            continue
+        paras = []
+        for p in paragraphs("\n".join(prose)):
+            paras += [Paragraph(esc(p), style), Spacer(1, 4)]
+        prose = []
+        if i == len(lines):
+            story += paras
+            break
+        rows = []
+        while i < len(lines) and "\t" in lines[i]:
+            rows.append([Paragraph(esc(c.strip()), cell) for c in lines[i].split("\t")])
+            i += 1
+        width = max(len(r) for r in rows)
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        # 序号, 项目名称, 预算数, 执行数, 执行率, 得分, 偏差 (475 pt between the margins)
+        widths = [28, 132, 52, 52, 52, 42, 117] if width == 7 else None
+        table = Table(rows, colWidths=widths)
+        grid = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+        table.setStyle(TableStyle(grid))
+        # the table stays on one page, with the two title lines above it (text, then the table)
+        story += paras[:-4]
+        story.append(KeepTogether([*paras[-4:], table, Spacer(1, 8)]))
+    doc.build(story)
+
+
 def make_docx(src: Path, dst: Path) -> None:
     import docx
 
@@ -88,6 +142,7 @@ def main() -> None:
             shutil.copyfile(f, FIXTURES / f.name)
     make_pdf(FIXTURES / "000_6edb1e7869f995cc.txt", FIXTURES / "000_6edb1e7869f995cc.pdf")
     make_docx(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.docx")
+    make_pdf_with_table(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.pdf")
     for f in sorted(FIXTURES.iterdir()):
         if f.is_file():
             print(f"{f.relative_to(ROOT)}  {f.stat().st_size} bytes")

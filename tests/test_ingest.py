@@ -5,7 +5,9 @@ import re
 import pytest
 
 from extractor.ingest import IngestError, read_document
-from tests.conftest import DOCX_004, PDF_000, SEEDS
+from tests.conftest import DOCX_004, FIXTURES, PDF_000, SEEDS
+
+PDF_004 = FIXTURES / "004_424dabb8b7582373.pdf"  # seed 004 with its project table as a ruled table
 
 
 def squash(s: str) -> str:
@@ -43,6 +45,138 @@ def test_docx_keeps_tables_as_rows_of_cells_in_document_order():
     assert rows[0].split("\t")[:3] == ["序号", "项目名称", "全年预算数"]
     assert rows[1].split("\t")[:5] == ["1", "人民调解", "35.20", "24.81", "70.47%"]
     assert doc.text.index("五、其他需要说明的问题") < start  # the table comes where the document has it
+
+
+def test_pdf_with_a_ruled_table_reads_the_same_characters_as_its_text_source():
+    assert squash(read_document(PDF_004).text) == squash(read_document(SEEDS["004"]).text)
+
+
+def test_pdf_ruled_table_arrives_as_rows_of_cells():
+    from extractor.segment import segment
+
+    doc = read_document(PDF_004)
+    assert len(doc.table_spans) == 1
+    tables = segment(doc.text, doc.table_spans).tables
+    rows = [r for t in tables for r in t.rows]
+    row = next(r for r in rows if "人民调解" in r.texts)
+    assert row.texts[:6] == ["1", "人民调解", "35.20", "24.81", "70.47%", "93.85"]
+    # "序\n号" wraps inside its cell: the cell is one string
+    assert rows[0].texts[:3] == ["序号", "项目名称", "全年预算数"]
+    # a name that wraps inside its cell is one cell, joined without a space
+    assert "法治宣传及法治文化建设(含法治乡村建设)" in [c for r in rows for c in r.texts]
+    assert len(rows) == 9 and all(len(r.cells) == 7 for r in rows)
+    for t in tables:
+        for r in t.rows:
+            for c in r.cells:
+                assert doc.text[c.start : c.end] == c.raw
+
+
+def test_pdf_table_keeps_reading_order_and_pages():
+    doc = read_document(PDF_004)
+    start, end = doc.table_spans[0]
+    assert doc.text.index("项目支出绩效自评汇总表\n") < start  # the title above the table comes first
+    assert doc.text.index("五、其他需要说明的问题") < start
+    assert end == doc.pages[-1].end  # the table ends the report, on its last page
+    assert doc.page_of(start) == doc.page_of(end - 1) == 5
+    assert "93.852" not in doc.text  # pypdf's stream glued a score to the next row's number
+
+
+def test_pdf_table_gives_the_same_projects_as_the_text_source():
+    from extractor.pipeline import Options, extract_file
+
+    def projects(path):
+        record = extract_file(path, Options(backend="rules"))
+        return [(p.name, p.budget and p.budget.value, p.executed and p.executed.value) for p in record.projects]
+
+    txt = projects(SEEDS["004"])
+    assert len(txt) == 8
+    assert projects(PDF_004) == txt
+
+
+def test_pdf_table_cells_are_one_string_and_pages_without_rules_have_no_tables():
+    from extractor import pdf_tables
+
+    assert pdf_tables.one_line("全年预算\n数") == "全年预算数"
+    assert pdf_tables.one_line("project\nmanagement") == "project management"
+    assert pdf_tables.one_line("人 民\t调解 ") == "人民调解"
+    assert pdf_tables.one_line(None) is None
+    assert not pdf_tables._is_table([["a framed paragraph"]])
+    assert [len(t) for t in pdf_tables.find_tables(PDF_000.read_bytes())] == [0, 0, 0, 0]
+    tables = pdf_tables.find_tables(PDF_004.read_bytes())
+    assert [len(t) for t in tables] == [0, 0, 0, 0, 1]
+    assert tables[4][0].rows[1][:2] == ["1", "人民调解"]
+
+
+def test_pdf_page_with_two_tables_keeps_text_and_tables_in_reading_order(tmp_path):
+    pytest.importorskip("reportlab")
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from extractor.segment import segment
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=11, leading=17)
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("FONT", (0, 0), (-1, -1), "STSong-Light", 10)])
+
+    def table(rows):
+        t = Table(rows)
+        t.setStyle(grid)
+        return t
+
+    p = tmp_path / "two-tables.pdf"
+    story = [
+        Paragraph("一、甲表之前的文字。", style),
+        table([["项目", "预算数"], ["人民调解", "35.20"]]),
+        Paragraph("二、两表之间的文字。", style),
+        table([["指标", "分值"], ["产出指标", "25"]]),
+        Spacer(1, 6),
+        table([["一个框住的段落，不是表格。"]]),  # one column: prose in a box
+        Paragraph("三、乙表之后的文字。", style),
+    ]
+    SimpleDocTemplate(str(p)).build(story)
+    doc = read_document(p)
+    assert len(doc.table_spans) == 2
+    (a1, b1), (a2, b2) = doc.table_spans
+    text = doc.text
+    assert text[a1:b1] == "项目\t预算数\n人民调解\t35.20"
+    assert text[a2:b2] == "指标\t分值\n产出指标\t25"
+    marks = ("一、甲表之前", "人民调解\t35.20", "二、两表之间", "产出指标\t25", "一个框住的段落", "三、乙表之后")
+    order = [text.index(m) for m in marks]
+    assert order == sorted(order)
+    tables = segment(text, doc.table_spans).tables
+    assert [[r.texts for r in t.rows] for t in tables] == [
+        [["项目", "预算数"], ["人民调解", "35.20"]],
+        [["指标", "分值"], ["产出指标", "25"]],
+    ]
+
+
+def test_pdf_reads_as_text_where_the_table_reader_fails(monkeypatch):
+    from extractor import pdf_tables
+
+    def broken(*args, **kwargs):
+        raise ValueError("pdfminer could not parse it")
+
+    monkeypatch.setattr(pdf_tables, "read_layout", broken)
+    doc = read_document(PDF_004)
+    assert doc.table_spans == []
+    assert squash(doc.text) == squash(read_document(SEEDS["004"]).text)
+
+
+def test_pdf_with_a_table_and_only_an_owner_password_keeps_its_table(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    w = PdfWriter()
+    for page in PdfReader(PDF_004).pages:
+        w.add_page(page)
+    w.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
+    p = tmp_path / "owner-only.pdf"
+    with p.open("wb") as f:
+        w.write(f)
+    doc = read_document(p)
+    assert len(doc.table_spans) == 1 and "24.81\t70.47%" in doc.text
 
 
 def test_utf8_with_and_without_bom(tmp_path):
