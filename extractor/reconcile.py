@@ -203,6 +203,24 @@ def sub_counts(r: Record) -> list[Flag]:
     return out
 
 
+def funding_parts(r: Record) -> list[Flag]:
+    """A project table's 其中 rows (财政拨款 / 上年结转 / 其他资金) vs its 年度资金总额, per column,
+    when every part row states the column (a blank cell says nothing)."""
+    out = []
+    parts = r.budget.funding_parts
+    for col, total, tpath in (("budget", r.budget.total_budget, "budget.total_budget"),
+                              ("executed", r.budget.executed, "budget.executed")):
+        values = [getattr(p, col) for p in parts]
+        if total is None or not values or any(v is None for v in values):
+            continue
+        s, sev = _sum_tolerance_check(total, values)
+        if sev:
+            out.append(Flag(rule="funding_parts_sum", severity=sev, expected=s, found=total.value,
+                            paths=[tpath] + [f"budget.funding_parts[{i}].{col}" for i in range(len(parts))],
+                            message=f"其中各行（{'、'.join(p.name for p in parts)}）合计 {s} 万元，与年度资金总额 {total.value} 万元不符"))
+    return out
+
+
 def money_parts(r: Record) -> list[Flag]:
     """An amount vs the amounts a sentence lists under it with 其中."""
     out = []
@@ -398,6 +416,7 @@ RULES: list[Callable[[Record], list[Flag]]] = [
     execution_rates,
     success_rates,
     sub_counts,
+    funding_parts,
     money_parts,
     indicator_total,
     score_vs_target,

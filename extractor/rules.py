@@ -675,7 +675,7 @@ def _projects_from_narrative(doc: Document) -> list[Project]:
 
 _FILLERS = r"^(?:其中|共|全年|累计|并|已|目前|今年以来|截止|截至|全区|全市|全县|我局|我区|本局|，|、|；)+"
 _TRAILERS = r"(?:为|达|达到|共|计|约|了|合计|总数|数量|共计|累计|达到了|共有)+$"
-_STAFF_CTX = re.compile(r"编制|实有|在职|退休|离休|遗属|人员情况|组织机构|内设")
+_STAFF_CTX = re.compile(r"编制|实有|在职|退休|离休|遗属|人员情况|组织机构|内设|职称|学历")
 
 
 def outputs(doc: Document, layout: Layout) -> list[Output]:
@@ -688,7 +688,7 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
             continue
         if re.fullmatch(r"[零〇一二两三四五六七八九十]", m.group("num")):
             continue  # 两次, 三项制度: a word, not a reported quantity
-        if text[m.end(): m.end() + 2] == "项目":
+        if "项目" in text[m.end(): m.end() + 7]:
             continue  # 「共有 8 个项目」 is the budget's structure, not an output
         c = parse_count(m.group(0))
         if c is None or c.value == 0:
@@ -697,10 +697,21 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
         after = text[m.end(): m.end() + 1]
         if re.search(r"年$|月$|第$", before) or after in ("月", "年", "日"):
             continue
+        if re.search(r"(?:不低于|不少于|不高于|不超过|[≥≤><])\s*$", before):
+            continue  # 「不低于105人」: a target, not a result
         if _STAFF_CTX.search(_sentence_prefix(text, m.start(), "。；;\n")) and c.unit in ("人", "个", "名"):
             continue
-        if "指标" in before or "指标" in text[m.end(): m.end() + 6]:
+        if "指标" in before.split("指标值")[-1].split("完成值")[-1] or "指标" in text[m.end(): m.end() + 10]:
             continue  # 「设置4个一级指标」 describes the indicator system, not an output
+        # 「资助接受托养服务人次数年初指标值为不低于105人，全年实际完成值116人」: the indicator is the name
+        target = None
+        narrative = re.search(r"([^，,。；;：:]{2,30}?)年初指标值[为是]?(?:不低于|不少于|达到)?(" + _COUNT + ")[^。；;]{0,12}?$", _sentence_prefix(text, m.start()))
+        if narrative and re.search(r"实际完成值?[为是]?$", before):
+            before = re.sub(r"^第[一二三四五六七八九十]+[，,]?", "", narrative.group(1))
+            tc = parse_count(narrative.group(2))
+            if tc is not None:
+                t0 = m.start() - len(_sentence_prefix(text, m.start())) + narrative.start(2)
+                target = g_num(doc, tc.value, t0, t0 + len(narrative.group(2)), tc.approx)
         name = re.sub(r"\s+", "", before)
         name = re.sub(r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?|\*+", "", name).lstrip("）)】]·.． ")
         name = re.sub(_FILLERS, "", name)
@@ -718,7 +729,7 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
             continue
         seen.add(dup)
         out.append(Output(name=name, value=g_num(doc, c.value, m.start(), m.end(), c.approx), unit=c.unit,
-                          approx=c.approx, evidence=evidence(doc, m.start() - len(before), m.end())))
+                          approx=c.approx, target=target, evidence=evidence(doc, max(0, m.start() - len(before)), m.end())))
     return out
 
 
@@ -921,7 +932,7 @@ def money_breakdowns(doc: Document, layout: Layout) -> list[Breakdown]:
             continue
         t_start = m.start() - len(before) + tm.start("money")
         t_end = m.start() - len(before) + tm.end("money")
-        clause = _sentence_prefix(text, t_start, "。；;，,")
+        clause = _sentence_prefix(text, t_start, "。；;，,\n")
         if re.search(r"收入|支出|决算", clause):
             continue
         total = parse_money(tm.group("money"))

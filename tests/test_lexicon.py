@@ -1,0 +1,202 @@
+"""The lexicon as data, and the generic readers that apply it.
+
+Adding a label a region uses is one string in extractor/lexicon/*.toml and one row here.
+"""
+
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from extractor import lexicon
+from extractor.ingest import read_document
+from extractor.pipeline import Options, record_from_document
+
+LEX = lexicon.load()
+
+
+@pytest.mark.parametrize("cell, column", [
+    ("全年预算数(A)", "budget"), ("调整后预算数", "budget"), ("全年（调整）预算数", "budget"), ("预算数", "budget"),
+    ("年初预算数", "initial"), ("年初批复预算", "initial"),
+    ("全年执行数(B)", "executed"), ("实际执行", "executed"), ("预算执行数", "executed"),
+    ("执行率(B/A)", "rate"), ("预算执行率(B/A×100%)", "rate"),
+    ("分值", "weight"), ("指标权重(分)", "weight"), ("得分", "score"), ("指标得分(分)", "score"),
+    ("年度指标值", "target"), ("指标值", "target"), ("全年实际值", "actual"), ("实际完成指标值", "actual"),
+    ("一级指标", "level1"), ("二级指标", "level2"), ("三级指标", "level3"),
+    ("项目名称", None), ("年度资金总额", None),
+])
+def test_a_header_cell_gives_its_column_a_meaning(cell, column):
+    assert LEX.column_of(cell) == column
+
+
+@pytest.mark.parametrize("cell, row", [
+    ("年度资金总额:", "total"), ("年度资金总额", "total"), ("年度总金额", "total"),
+    ("其中:本年财政拨款", "part"), ("其中：当年财政拨款", "part"), ("上年结转资金", "part"), ("其他资金", "part"),
+    ("地方财政资金", "part"), ("分配科学性", None),
+])
+def test_a_label_cell_gives_its_row_a_meaning(cell, row):
+    assert LEX.row_of(cell) == row
+
+
+@pytest.mark.parametrize("cell, key", [
+    ("项目名称", "project_name"), ("转移支付(项目)名称", "project_name"), ("专项名称", "project_name"),
+    ("主管部门", "department"), ("部门名称", "department"), ("实施单位", "implementer"),
+    ("资金使用单位", "implementer"), ("自评得分", "score_total"), ("综合评分", "score_total"),
+    ("中央主管部门", None), ("地方主管部门", None),  # the ministry and the province are not the unit that reports
+])
+def test_label_value_cells(cell, key):
+    assert LEX.keyvalue_of(cell) == key
+
+
+def rules_record(tmp_path: Path, text: str):
+    p = tmp_path / "report.txt"
+    p.write_text(text, encoding="utf-8")
+    return record_from_document(read_document(p), Options(backend="rules"))
+
+
+@pytest.mark.parametrize("sentence, path, value", [
+    ("项目资金共2179万元，截止2022年12月8日，已完成拨付2113.63万元，执行率97%。", "budget.execution_rate_pct", D("97")),
+    ("项目资金共2179万元，截止2022年12月8日，已完成拨付2113.63万元，执行率97%。", "budget.executed", D("2113.63")),
+    ("中央下达中央政法转移支付资金预算150万元。", "budget.total_budget", D("150")),
+    ("下达我区111万元，其中低保资金100万元，孤儿保障金11万元，调减40万元，全年实际下达71万元。", "budget.total_budget", D("71")),
+    ("2021年度市级就业资金配套项目资金绩效自评得分为98分，自评结论为“优秀”。", "score.total", D("98")),
+    ("全县综合得分为93.22分，评价等级为优。", "score.total", D("93.22")),
+    ("2018年，市文化馆事业编制核定数 35 名。实有事业人员 32 名、离退休人员 29 名。", "staffing.authorized", 35),
+    ("2018年，市文化馆事业编制核定数 35 名。实有事业人员 32 名、离退休人员 29 名。", "staffing.actual", 32),
+    ("全年实际收入1699.12万元，其中财政拨款收入1435.22万元，上年结转结余263.90万元。", "budget.revenue_total", D("1699.12")),
+])
+def test_label_then_number_in_a_sentence(tmp_path, sentence, path, value):
+    r = rules_record(tmp_path, "某县某局2021年度项目支出绩效自评报告\n" + sentence + "\n")
+    cur = r
+    for part in path.split("."):
+        cur = getattr(cur, part)
+    assert cur is not None and cur.value == value
+    assert r.source is not None
+
+
+@pytest.mark.parametrize("sentence", [
+    "（6）政府采购执行率≥95%。",  # a target, and another rate
+    "绩效指标：服务对象满意度≥80%。",
+])
+def test_targets_are_not_results(tmp_path, sentence):
+    r = rules_record(tmp_path, "某县某局2021年度部门整体支出绩效自评报告\n" + sentence + "\n")
+    assert r.budget.execution_rate_pct is None
+
+
+CHROME = """首页 > 区部门网站 > 区民政局 > 通知公告
+索引号: | 11340722348722127R/202403-00037 | 组配分类: | 公立医疗卫生绩效考核 |
+发布机构: | 枞阳县卫生健康委员会 | 主题分类: | 卫生、体育、医疗 |
+发布日期: | 2024-03-22 | ||
+有效性: | 有效 | 咨询电话: | 0562-3211127 |
+枞阳县2023年度国家基本公共卫生服务项目绩效评价自评报告
+一、项目基本情况
+资金3728万元全部执行到位。
+"""
+
+
+def test_page_chrome_is_never_data(tmp_path):
+    r = rules_record(tmp_path, CHROME)
+    assert r.department is None  # named only by the page's 发布机构
+    assert r.fiscal_year.value == 2023  # not the 发布日期
+    assert r.report_kind == "项目支出绩效自评报告"
+    quotes = [o.evidence.quote for o in r.outputs if o.evidence]
+    assert not any("0562" in q or "2024-03" in q for q in quotes)
+
+
+PROJECT_TABLE = """（临时救助）绩效目标自评表
+绩效目标自评表 (2019年度) |
+||||||
+项目名称 |
+临时救助 |
+|
+|
+|
+|
+|
+主管部门 |
+[155]濉溪县民政局 |
+|
+|
+|
+|
+|
+资金情况(万元) |
+|
+全年预算数(A) |
+全年执行数(B) |
+分值 |
+执行率(B/A) |
+得分 |
+|
+年度资金总额: |
+30 |
+25 |
+10 |
+100% |
+10 |
+|
+其中:本年财政拨款 |
+20 |
+20 |
+|
+|
+|
+|
+其他资金 |
+|
+|
+|
+|
+|
+"""
+
+
+def test_a_project_table_reads_into_the_record_and_reconciles(tmp_path):
+    r = rules_record(tmp_path, PROJECT_TABLE)
+    assert r.report_kind == "项目支出绩效自评表"
+    assert r.department.value == "濉溪县民政局"  # 主管部门, without its agency code
+    b = r.budget
+    assert (b.total_budget.value, b.executed.value, b.execution_rate_pct.value) == (30, 25, 100)
+    assert b.total_budget.raw_unit == "万元"  # 资金情况(万元) states the unit once for the table
+    assert r.projects[0].name == "临时救助" and r.projects[0].budget.value == 30
+    assert [p.name for p in b.funding_parts] == ["本年财政拨款", "其他资金"]
+    assert b.fiscal_appropriation.value == 20
+    rules = {f.rule for f in r.flags}
+    assert "execution_rate" in rules  # 25 / 30 is not 100%
+    assert "funding_parts_sum" not in rules  # 其他资金 is blank: the parts are not all stated
+
+
+def test_funding_rows_that_do_not_add_up_are_flagged(tmp_path):
+    text = PROJECT_TABLE.replace("其他资金 |\n|\n|", "其他资金 |\n5 |\n5 |")
+    r = rules_record(tmp_path, text)
+    flags = [f for f in r.flags if f.rule == "funding_parts_sum"]
+    assert [(f.severity, f.expected, f.found) for f in flags] == [("error", 25, 30)]
+
+
+def test_an_amount_and_the_amounts_listed_under_it(tmp_path):
+    r = rules_record(tmp_path, "某县水务局2023年度项目支出绩效自评报告\n下达某县2023年中央水利发展资金2263万元。其中:中小河流治理工程1435万元,"
+                               "小型水库工程维修养护25万元,农村饮水工程维修养护55万元,小流域综合治理700万元。中央资金已全部到位。\n")
+    (f,) = [f for f in r.flags if f.rule == "parts_sum"]
+    assert (f.severity, f.expected, f.found) == ("error", 2215, 2263) and "budget.total_budget" in f.paths
+
+
+def test_a_cut_to_the_allocation_is_not_a_part(tmp_path):
+    r = rules_record(tmp_path, "某区民政局2021年度项目支出绩效自评报告\n下达我区111万元,其中低保、特困和临时救助资金100万元,孤儿基本生活保障金11万元,"
+                               "调减40万元,全年实际下达71万元。\n")
+    assert not [f for f in r.flags if f.rule == "parts_sum"]
+
+
+INDICATORS = """一级指标 | 二级指标 | 三级指标 | 分值 | 年度指标值 | 全年实际值 | 得分
+产出指标(50分) | 数量指标 | 特困人员救助供养人数 | 5 | >=4754人 | 4604人 | 5
+ | | 农村低保发放人数 | 5 | >=21933人 | 21980人 | 5
+ | 质量指标 | 扶贫临时救助标准 | 10 | <=5300元/户 | 5830元/户 | 10
+ | | 农村低保标准 | 5 | >=530元/人*月 | 583元/人*月 | 4
+"""
+
+
+def test_a_missed_target_with_a_full_score_is_flagged(tmp_path):
+    r = rules_record(tmp_path, "某县民政局2019年度项目支出绩效自评表\n" + INDICATORS)
+    assert [i.name for i in r.indicators if i.level == 3] == ["特困人员救助供养人数", "农村低保发放人数", "扶贫临时救助标准", "农村低保标准"]
+    assert r.indicators[0].level == 1 and r.indicators[0].weight.value == 50
+    flagged = sorted(r.indicators[int(f.paths[0].split("[")[1].split("]")[0])].name for f in r.flags if f.rule == "score_vs_target")
+    assert flagged == ["扶贫临时救助标准", "特困人员救助供养人数"]
