@@ -911,7 +911,7 @@ def breakdowns(doc: Document) -> list[Breakdown]:
     return out
 
 
-_NOT_A_PART = re.compile(r"调减|调增|追加|收回|实际|累计|剩余|结余|已|截至|截止")
+_NOT_A_PART = re.compile(r"调减|调增|追加|收回|实际|累计|剩余|结余|已|截至|截止|执行|拨付|使用")
 
 
 def money_breakdowns(doc: Document, layout: Layout) -> list[Breakdown]:
