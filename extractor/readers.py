@@ -33,7 +33,7 @@ from extractor.normalize import (
     parse_number,
     parse_percent,
 )
-from extractor.segment import Layout
+from extractor.segment import Layout, heading_of
 from extractor.tables import Cell, Row, Table
 
 CJK = "\u4e00-\u9fff"
@@ -141,29 +141,58 @@ def expand_region(doc: Document, name: GroundedStr, lex: Lexicon) -> GroundedStr
     return g_str(doc, doc.text[best[0]:best[1]], best[0], best[1])
 
 
-_TITLE_TAIL = re.compile(r"(?:\d{4}\s*年度?|年度|关于|的|绩效|自评|评价|报告|情况|总结|项目支出|部门预算|[（(]|$)")
+_TITLE_TAIL = re.compile(r"(?:\d{4}\s*年度?|年度|关于|的|绩效|自评|评价|报告|情况|总结|部门预算|$)")
+
+
+def report_title(text: str) -> tuple[int, str] | None:
+    """The report's title: the first short line naming a report or table, joined with the line
+    before it when the title is broken over two lines (「…中央水利发展资金」 / 「绩效自评报告」)."""
+    lines = title_lines(text, 5)
+    for k, (pos, line) in enumerate(lines):
+        if len(line) > 80:  # OCR runs the title into the text: keep it up to 报告 / 自评表
+            head = re.match(r".{4,60}?(?:报告|自评表)", line)
+            if head is None:
+                continue
+            line = head.group(0)
+        if heading_of(line) and not re.match(r"\d{1,2}、\S{0,6}(?:省|市|州|县|区)", line):
+            continue  # 「2、…项目绩效目标设定情况」 is a section, not the title
+        if not re.search(r"报告|自评|评价|绩效|使用情况", line):
+            continue
+        body = re.sub(r"^(?:[#*\s]+|\d{1,2}[、.．]\s*)|[*\s]+$", "", line)
+        if k > 0 and len(body) <= 12 and not re.search(r"\d{4}", body):
+            prev_pos, prev = lines[k - 1]
+            return prev_pos, prev + body
+        return pos + line.index(body) if body in line else pos, body
+    return None
 
 
 def project_from_title(doc: Document, department: GroundedStr | None, lex: Lexicon) -> str | None:
-    """The project or fund a single-project report is about, as its title names it:
-    「红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023年度绩效自评报告」 -> 国家基本公共卫生服务项目州级补助资金."""
-    for _pos, line in title_lines(doc.text, 4):
-        if not re.search(r"报告|自评|评价", line):
-            continue
-        body = re.sub(r"^[#*\s]+|[*\s]+$", "", line)
-        if department is not None and department.value in body:
-            body = body[body.index(department.value) + len(department.value):]
-        body = re.sub(r"^(?:关于)?\s*(?:\d{4}\s*年度?)?\s*(?:度)?", "", body)
-        cut = _TITLE_TAIL.search(body)
-        name = body[: cut.start()] if cut else body
-        name = re.sub(r"^(?:关于|的)+", "", name).strip()
-        if len(name) >= 4:
-            return name
-        # 「…2021年度部门预算项目支出绩效自评报告 (2021年城乡临时救助备用金)」: the name in brackets
-        m = re.search(r"[（(]\s*(?:\d{4}\s*年)?(?P<n>[^（()）]{4,40})[)）]", line)
-        if m:
-            return m.group("n").strip()
-    return None
+    """The project or fund a single-project report is about, as its title names it: a name in
+    quotes or in brackets after the title, else the words between the unit (or the year) and
+    绩效 / 自评 / 报告: 「红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023年度绩效自评报告」 ->
+    国家基本公共卫生服务项目州级补助资金."""
+    found = report_title(doc.text)
+    if found is None:
+        return None
+    _pos, title = found
+    quoted = re.search(r"[“\"]([^”\"]{4,40})[”\"]", title)
+    if quoted:
+        return quoted.group(1)
+    bracket = re.search(r"(?:报告|自评表|情况)\s*[（(]\s*(?P<n>[^（()）]{4,40})[)）]\s*$", title)
+    if bracket:
+        return re.sub(r"^\d{4}\s*年度?", "", bracket.group("n")).strip() or None
+    body = title
+    year = re.search(r"\d{4}\s*年度?", body)
+    if department is not None and department.value in body and (year is None or body.index(department.value) < year.start()):
+        after = body[body.index(department.value) + len(department.value):]
+        name = after[: year.start() - body.index(department.value) - len(department.value)] if year else after
+        if len(name.strip()) < 4 and year:
+            name = body[year.end():]
+    else:
+        name = body[year.end():] if year else body
+    cut = _TITLE_TAIL.search(name)
+    name = re.sub(r"^(?:关于|的)+|(?:支出)$", "", (name[: cut.start()] if cut else name).strip())
+    return name if len(name) >= 4 else None
 
 
 # ---------------------------------------------------------------- cells
@@ -421,6 +450,42 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
                 facts.scalars[path] = a
 
 
+def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: TableFacts) -> None:
+    """A table that OCR or a converter ran into one long line with no separators at all
+    (「项目名称初中公用经费主管部门银川市教育局实施第位自评得分98」): a label's value is what stands
+    between it and the next label, kept only where its shape is certain (an organisation name
+    ending in its suffix, a name with no digits, a score at the start)."""
+    labels = sorted({label for ls in lex.keyvalue.values() for label in ls if not re.search(r"[(（]", label)}, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, labels)))
+    org = _org_re(lex)
+    pos = 0
+    for line in doc.text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if len(line) < 60 or any(t.start <= start < t.end for t in layout.tables) or re.search(r"[。；]", line[:200]) is None and " " in line.strip():
+            continue
+        hits = [m for m in pattern.finditer(line)]
+        if len(hits) < 2:
+            continue
+        for k, m in enumerate(hits):
+            key = lex.keyvalue_of(m.group(0))
+            if key is None or key in facts.keyvalues:
+                continue
+            end = hits[k + 1].start() if k + 1 < len(hits) else min(len(line), m.end() + 30)
+            value = line[m.end():end]
+            a = start + m.end()
+            if key in ("department", "implementer"):
+                ends = [x.end() for x in re.finditer(org, value[:24])]
+                if ends and re.fullmatch(rf"[{CJK}]{{3,24}}", value[: ends[-1]]):
+                    facts.keyvalues[key] = g_str(doc, value[: ends[-1]], a, a + ends[-1])
+            elif key == "project_name":
+                if re.fullmatch(rf"[{CJK}（()）]{{2,30}}", value):
+                    facts.keyvalues[key] = g_str(doc, value, a, a + len(value))
+            elif key == "score_total":
+                n = re.match(r"\d{1,3}(?:\.\d{1,2})?", value)
+                if n:
+                    facts.keyvalues[key] = g_str(doc, n.group(0), a, a + n.end())
+
+
 def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
     facts = TableFacts()
     for t in layout.tables:
@@ -430,6 +495,7 @@ def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
             _read_grid(doc, t, lex, facts)
         else:
             _read_stream(doc, t, lex, facts)
+    _read_run_together(doc, layout, lex, facts)
     return facts
 
 
