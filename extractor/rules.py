@@ -571,7 +571,7 @@ _PROJECT_HEADERS = {
 
 def projects(doc: Document, layout: Layout) -> list[Project]:
     table = _projects_from_tables(doc, layout)
-    narrative = _projects_from_narrative(doc)
+    narrative = _projects_from_narrative(doc) + _projects_listed(doc, layout)
     merged = list(table)
     for p in narrative:
         match = find_project(merged, p.name)
@@ -582,6 +582,39 @@ def projects(doc: Document, layout: Layout) -> list[Project]:
                 if getattr(match, f) is None and getattr(p, f) is not None:
                     setattr(match, f, getattr(p, f))
     return merged
+
+
+_LIST_START = re.compile(r"(?:具体包括|主要包括|分别是|分别为)[：:]")
+
+
+def _projects_listed(doc: Document, layout: Layout) -> list[Project]:
+    """「预算项目经费15690.38万元,具体包括:交通秩序综合整治155.85万元,…、鲜花港屋面瓦维修170.01万元、…」:
+    the projects a sentence lists by name and amount after 具体包括 / 分别为, when the sentence
+    speaks of projects. An item cut off before its amount keeps its name only."""
+    text = doc.text
+    out: list[Project] = []
+    for m in _LIST_START.finditer(text):
+        if _in_table(layout, m.start()) or "项目" not in _sentence_prefix(text, m.start(), "。；;\n"):
+            continue
+        stop = text.find("。", m.end())
+        stop = len(text) if stop == -1 else stop
+        for item in re.finditer(r"[^，,、；;]+", text[m.end():stop]):
+            body = item.group(0)
+            money = re.search(rf"(?P<money>{MONEY})\s*$", body)
+            a = m.end() + item.start()
+            if money is None:
+                name = body.strip()
+                if 4 <= len(name) <= 40 and m.end() + item.end() >= len(text.rstrip()):
+                    out.append(Project(name=name, evidence=evidence(doc, a, a + len(body))))  # cut off: name only
+                continue
+            name = body[: money.start()].strip()
+            amount = parse_money(money.group("money"))
+            if len(name) < 2 or amount is None:
+                continue
+            s = a + money.start("money")
+            out.append(Project(name=name, budget=g_amount(doc, amount, s, a + money.end("money")),
+                               evidence=evidence(doc, a, a + len(body))))
+    return out
 
 
 def find_project(projects_: list[Project], name: str) -> Project | None:
