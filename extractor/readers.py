@@ -514,6 +514,11 @@ def _first_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, ob
             v = parse_money(m.group(0))
             if v is not None:
                 return lo + m.start(), lo + m.end(), v
+        # 「执行数29.6万」: after a money label, 万 alone is 万元
+        w = re.match(rf"[为是达:：\s]{{0,4}}(?P<num>{ARABIC})\s*万(?![人户个件次元])", window)
+        if w and (n := parse_number(w.group("num"))) is not None:
+            v = money_from(n, "万元")
+            return lo + w.start("num"), lo + w.end(), Money(v.wan, "万", v.decimals, v.approx)
     if re.match(r"[为是达:：\s]{0,3}(?:[≥≤＞＜><]|不低于|不少于|不高于|不超过|大于|小于)", window):
         return None  # 「执行率≥95%」: a target, not what happened
     if kind == "percent":
