@@ -721,8 +721,13 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
             continue
         if re.fullmatch(r"[零〇一二两三四五六七八九十]", m.group("num")):
             continue  # 两次, 三项制度: a word, not a reported quantity
-        if "项目" in text[m.end(): m.end() + 7]:
+        rest = re.split(r"[。；;\n]", text[m.end(): m.end() + 12])[0]  # what follows, in the same sentence
+        if "项目" in rest[:7] or text[m.end() - 1: m.end() + 1] == "项目":
             continue  # 「共有 8 个项目」 is the budget's structure, not an output
+        if "\n" in m.group(0) or re.search(r"[-~～至到]\s*$", text[max(0, m.start() - 2): m.start()]):
+            continue  # a number and a word on two lines, or the end of a range (2-12个月)
+        if re.match(rf"[{CJK}]{{1,6}}{_COUNT}", text[m.end(): m.end() + 14]) or re.match(r"\d", text[m.end(): m.end() + 1]):
+            continue  # 「新建300米深机井1座」: a specification inside the name of what was built
         c = parse_count(m.group(0))
         if c is None or c.value == 0:
             continue
@@ -734,7 +739,7 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
             continue  # 「不低于105人」: a target, not a result
         if _STAFF_CTX.search(_sentence_prefix(text, m.start(), "。；;\n")) and c.unit in ("人", "个", "名"):
             continue
-        if "指标" in before.split("指标值")[-1].split("完成值")[-1] or "指标" in text[m.end(): m.end() + 10]:
+        if "指标" in before.split("指标值")[-1].split("完成值")[-1] or "指标" in rest:
             continue  # 「设置4个一级指标」 describes the indicator system, not an output
         # 「资助接受托养服务人次数年初指标值为不低于105人，全年实际完成值116人」: the indicator is the name
         target = None
@@ -749,12 +754,20 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
         name = re.sub(r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?|\*+", "", name).lstrip("）)】]·.． ")
         name = re.sub(_FILLERS, "", name)
         name = re.sub(_TRAILERS, "", name).strip()
+        name = re.sub(rf"^.*{_COUNT}", "", name)  # 「33个行政村26113户」: the words after the last count
         name = name[-18:]
-        if len(re.sub(rf"[^{CJK}]", "", name)) < 2:
-            follow = re.match(rf"[{CJK}“”\"]{{2,12}}", text[m.end():])
+        if not re.sub(rf"[^{CJK}]", "", name):
+            # 「开展工作督导: 一个季度开展工作督导一次,共4次」: the label the line opens with
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            label = re.match(rf"\s*([{CJK}]{{2,16}})\s*[：:]", text[line_start:m.start()])
+            if label:
+                name = label.group(1)
+        if len(re.sub(rf"[^{CJK}]", "", name)) < 2 or _VERB_END.search(name):
+            # 「用于36个自然村」, 「主要依靠全县15家乡镇卫生院」: the noun after the count names it
+            follow = re.match(rf"[{CJK}“”\"（()）]{{2,12}}", text[m.end():])
             if not follow:
                 continue
-            name = follow.group(0)
+            name = re.split(r"[（(]", follow.group(0))[0] if len(follow.group(0)) > 1 else follow.group(0)
         if re.search(r"(?:编号|号|第|条例|办法|项目)$", name):
             continue  # 「一级项目 17 个」 is the budget's structure, not an output
         dup = (key(name), c.value, c.unit)
@@ -766,7 +779,10 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
     return out
 
 
-def _prefix_across_wraps(text: str, pos: int, stops: str = "。；;，,、：:（(\t|") -> str:
+_VERB_END = re.compile(r"(?:用于|依靠|全县|全区|全市|我县在|我区在|在|为|新建|解决|覆盖|涉及|惠及|包括|和|及|与)$")
+
+
+def _prefix_across_wraps(text: str, pos: int, stops: str = "。；;，,、：:（(）)\t|") -> str:
     """The clause before `pos`, read across hard line wraps: a line break after a long line that
     does not end a sentence is a wrap (seed 000 wraps every ~32 characters), not a boundary."""
     i = pos
