@@ -2,8 +2,9 @@
 
     python bench/rules_speed.py [--rounds 20]
 
-Reports per format; target >= 20 documents/s on one core for 15 KB reports. Not a test:
-timings vary with the machine, so they are measured here and written in the closing notes.
+Reports per format, over the fixtures and the dev-set texts (../shared/devset, when present);
+target >= 20 documents/s on one core. Not a test: timings vary with the machine, so they are
+measured here and the last run is committed in bench/results/rules_speed.txt.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from extractor.evaluate import shared_root
 from extractor.pipeline import Options, extract_file
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -23,10 +25,19 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=20)
     args = ap.parse_args()
     files = sorted(f for f in FIXTURES.iterdir() if f.suffix in (".txt", ".pdf", ".docx") and ".scan" not in f.name)
+    devset = shared_root() / "devset" / "reports"
+    if devset.is_dir():
+        files += sorted(devset.glob("*.txt"))
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        print(line)
+        lines.append(line)
+
     opts = Options(backend="rules")
     for f in files:  # warm up imports and regex caches
         extract_file(f, opts)
-    print(f"{'file':<40} {'KB':>6} {'docs/s':>8} {'ms/doc':>8}")
+    say(f"{'file':<40} {'KB':>6} {'docs/s':>8} {'ms/doc':>8}")
     total_docs = 0
     total_s = 0.0
     for f in files:
@@ -36,13 +47,17 @@ def main() -> None:
         dt = time.perf_counter() - t0
         total_docs += args.rounds
         total_s += dt
-        print(f"{f.name:<40} {f.stat().st_size / 1024:>6.1f} {args.rounds / dt:>8.1f} {dt / args.rounds * 1000:>8.1f}")
+        name = f.name if f.parent == FIXTURES else f"devset/{f.name}"
+        say(f"{name:<40} {f.stat().st_size / 1024:>6.1f} {args.rounds / dt:>8.1f} {dt / args.rounds * 1000:>8.1f}")
     tracemalloc.start()
     for f in files:
         extract_file(f, opts)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"overall: {total_docs / total_s:.1f} documents/s on one core; peak traced memory {peak / 2**20:.1f} MiB")
+    say(f"overall: {total_docs / total_s:.1f} documents/s on one core; peak traced memory {peak / 2**20:.1f} MiB")
+    out = Path(__file__).resolve().parent / "results" / "rules_speed.txt"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

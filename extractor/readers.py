@@ -501,18 +501,18 @@ def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
 
 # ---------------------------------------------------------------- sentences
 
-_CLAUSE_STOP = "。；;\n"
+_TARGET_WORDS = re.compile(r"目标|指标值|计划|不低于|不少于|不高于|不超过|[≥≤]")  # what was planned, not what happened
 _SCORE_RE = re.compile(rf"(?P<num>{ARABIC})\s*分?")
 
 
 def _first_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
     window = text[lo:hi]
-    cut = min((window.find(c) for c in _CLAUSE_STOP if c in window), default=len(window))
-    window = window[:cut]
+    cut = min((window.find(c) for c in "。；;" if c in window), default=len(window))
+    window = window[:cut]  # a hard line wrap (「873.64\n\n万元」) does not end the clause
     if kind == "money":
         for m in MONEY_RE.finditer(window):
             v = parse_money(m.group(0))
-            if v is not None:
+            if v is not None and not _TARGET_WORDS.search(window[: m.start()]):
                 return lo + m.start(), lo + m.end(), v
         # 「执行数29.6万」: after a money label, 万 alone is 万元
         w = re.match(rf"[为是达:：\s]{{0,4}}(?P<num>{ARABIC})\s*万(?![人户个件次元])", window)
@@ -524,7 +524,7 @@ def _first_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, ob
     if kind == "percent":
         for m in PERCENT_RE.finditer(window):
             v = parse_percent(m.group(0))
-            if v is not None and v.kind == "percent":
+            if v is not None and v.kind == "percent" and not _TARGET_WORDS.search(window[: m.start()]):
                 return lo + m.start(), lo + m.end(), v
     elif kind == "count":
         for m in COUNT_RE.finditer(window):

@@ -275,16 +275,6 @@ _PROJECT_CTX = r"项目(?!支出)|其中|基本支出|专项|经费预算"
 def budget(doc: Document, layout: Layout) -> Budget:
     text = doc.text
     b = Budget()
-    b.total_budget = _money_after(doc, r"全年预算数|预算总额|年度预算总额|总预算|(?<![出目])预算金额|部门预算数|年预算金额|年度预算数", skip_prefix=_PROJECT_CTX)
-    b.initial_budget = _money_after(doc, r"年初预算数|年初预算", skip_prefix=r"项目(?!支出)")
-    b.executed = _money_after(doc, r"全年执行金额|全年执行数|全年支出|决算支出合计|支出决算合计|实际支出合计|执行金额|执行数", skip_prefix=_PROJECT_CTX)
-    for m in re.finditer(rf"预算执行率{CONN}(?P<pct>{PCT})", text):
-        if re.search(r"项目(?!支出)", _sentence_prefix(text, m.start(), "。；;\n")):
-            continue
-        pct = parse_percent(m.group("pct"))
-        if pct and pct.kind == "percent":
-            b.execution_rate_pct = g_num(doc, pct.value, m.start(), m.end(), pct.approx)
-            break
     # 基本支出 / 项目支出: budget unless the sentence speaks of 决算 / 执行 (then executed)
     for part, bud_field, exe_field in (("基本支出", "basic_budget", "basic_executed"), ("项目支出", "project_budget", "project_executed")):
         for m in re.finditer(rf"{part}(?P<label>预算金额|预算数|预算|决算数|支出|执行数)?{CONN}(?P<money>{MONEY})", text):
@@ -307,8 +297,6 @@ def budget(doc: Document, layout: Layout) -> Budget:
                     if em:
                         setattr(b, exe_field, g_amount(doc, em, m.start(), t.end()))
             break
-    b.revenue_total = _money_after(doc, r"预算收入合计|收入合计|本年收入合计")
-    b.fiscal_appropriation = _money_after(doc, r"财政拨款收入|一般公共预算财政拨款")
     _budget_from_tables(doc, layout, b)
     b.revenue_parts = _parts_after(doc, r"预算收入合计|收入合计")
     b.expenditure_parts = _parts_after(doc, r"决算支出合计|支出合计")

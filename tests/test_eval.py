@@ -112,12 +112,22 @@ def test_every_golden_file_points_at_a_fixture():
         assert gf.name == Path(g["file"]).name + ".json"
 
 
-def test_rules_backend_does_not_fall_below_its_baseline(tmp_path):
-    """CI guards accuracy: re-run the rules backend and compare with eval/baseline-rules."""
-    r = CliRunner().invoke(app, ["eval", "--backend", "rules", "--golden", str(GOLDEN), "-o", str(tmp_path)])
+DEVSET = GOLDEN / "devset"
+DEVSET_BASELINE = ROOT / "eval" / "devset-rules" / "report.json"
+devset_texts = pytest.mark.skipif(not (ev.shared_root() / "devset" / "reports").is_dir(),
+                                  reason="the dev-set texts live in ../shared (or $EXTRACTOR_SHARED), not here")
+
+
+@pytest.mark.parametrize("golden, baseline", [
+    pytest.param(GOLDEN, BASELINE, id="seeds-and-variants"),
+    pytest.param(DEVSET, DEVSET_BASELINE, id="devset", marks=devset_texts),
+])
+def test_rules_backend_does_not_fall_below_its_baseline(tmp_path, golden, baseline):
+    """CI guards accuracy: re-run the rules backend and compare with the committed run."""
+    r = CliRunner().invoke(app, ["eval", "--backend", "rules", "--golden", str(golden), "-o", str(tmp_path)])
     assert r.exit_code == 0, r.output
     now = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    base = json.loads(BASELINE.read_text(encoding="utf-8"))
+    base = json.loads(baseline.read_text(encoding="utf-8"))
     assert now["documents_scored"] == base["documents_scored"]
     assert now["overall"]["f1"] >= base["overall"]["f1"] - 1e-9
     assert now["overall"]["hallucinated"] <= base["overall"]["hallucinated"]
@@ -126,6 +136,23 @@ def test_rules_backend_does_not_fall_below_its_baseline(tmp_path):
     for field, b in base["fields"].items():
         assert now["fields"][field]["f1"] >= b["f1"] - 0.02, field  # no field may slide noticeably
     assert "OVERALL" in r.output and "flags: precision" in r.output
+
+
+def test_devset_golden_records_name_their_texts_in_the_shared_folder():
+    files = ev.golden_files(DEVSET)
+    assert len(files) == 24
+    for gf in files:
+        g = ev.load_golden(gf)
+        assert g["file"] == f"shared/devset/reports/{gf.name.removesuffix('.json')}"
+        assert ev.source_path(DEVSET, g["file"]) == ev.shared_root() / "devset" / "reports" / gf.name.removesuffix(".json")
+
+
+def test_eval_says_clearly_when_the_devset_texts_are_absent(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXTRACTOR_SHARED", str(tmp_path / "nowhere"))
+    r = CliRunner().invoke(app, ["eval", "--golden", str(DEVSET), "-o", str(tmp_path / "run")])
+    assert r.exit_code == 2
+    assert "24 of 24 reports of this golden set are not here" in r.output and "EXTRACTOR_SHARED" in r.output
+    assert not (tmp_path / "run").exists()
 
 
 def test_eval_diff_says_what_got_better_and_worse(tmp_path):
