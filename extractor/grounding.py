@@ -103,7 +103,17 @@ def quote_supports(quote: str, value: object, raw_unit: str | None = None) -> bo
     return False
 
 
-GRADE_WORDS = {"优": ("优",), "良": ("良",), "中": ("中", "合格"), "差": ("差", "不合格")}
+def _grade_words() -> dict[str, tuple[str, ...]]:
+    """grade -> the words a quote may state it with (优秀 / 优 for 优), from the lexicon."""
+    from extractor import lexicon
+
+    words: dict[str, list[str]] = {}
+    for word, grade in lexicon.load().grades.items():
+        words.setdefault(grade, []).append(word)
+    return {g: tuple(ws) for g, ws in words.items()}
+
+
+GRADE_WORDS = _grade_words()
 
 
 def key(s: str) -> str:

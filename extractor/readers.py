@@ -568,7 +568,7 @@ def read_sentences(doc: Document, lex: Lexicon, tables: list[Table], project_rep
                 if skips and re.search("|".join(skips), prefix):
                     continue
                 found = _first_of_kind(text, m.end(), min(len(text), m.end() + entry.window + 12), entry.kind)
-                if found is None:
+                if found is None or (entry.unit_required and not text[found[0]:found[1]].rstrip().endswith("分")):
                     continue
                 s, e, v = found
                 if entry.kind == "money":

@@ -13,16 +13,23 @@ import re
 from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from extractor import lexicon
 from extractor.models import Amount, Flag, GroundedNum, Indicator, Record
 
 HUNDRED = Decimal(100)
 
-GRADE_BANDS = {  # grade: (lowest score, highest score), both inclusive except 良/中/差 upper bounds
-    "优": (Decimal(90), Decimal(100)),
-    "良": (Decimal(80), Decimal("89.999")),
-    "中": (Decimal(60), Decimal("79.999")),
-    "差": (Decimal(0), Decimal("59.999")),
-}
+def _grade_bands() -> dict[str, tuple[Decimal, Decimal]]:
+    """grade: (lowest score, highest score) from the lexicon's bands (vocab.toml [grade_bands])."""
+    lows = sorted(((Decimal(str(v)), g) for g, v in lexicon.load().grade_bands.items()), reverse=True)
+    bands = {}
+    top = HUNDRED
+    for low, g in lows:
+        bands[g] = (low, top)
+        top = low - Decimal("0.001")
+    return bands
+
+
+GRADE_BANDS = _grade_bands()
 
 
 def decimals_of(g: GroundedNum) -> int:

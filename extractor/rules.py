@@ -77,13 +77,7 @@ def extract(doc: Document, layout: Layout) -> Record:
         part = next((p for p in facts.parts if p.name in approp and p.budget is not None), None)
         if part is not None:
             rec.budget.fiscal_appropriation = part.budget
-    rec.score = score(doc, layout)
-    kv_score = facts.keyvalues.get("score_total")
-    if kv_score is not None and (n := parse_number(kv_score.value)) is not None and n.value <= 100:
-        rec.score.total = g_num(doc, n.value, kv_score.start, kv_score.end)
-    if rec.score.total is None and "score.total" in said:
-        rec.score.total = said["score.total"]  # type: ignore[assignment]
-    rec.score.grade = readers.grade(doc, lex)
+    rec.score = score(doc, layout, facts, said, lex)
     rec.indicators = max((facts.indicators, indicators(doc, layout)), key=_scored_leaves)
     rec.projects = projects(doc, layout)
     if project_report and not rec.projects:
@@ -368,38 +362,15 @@ def _budget_from_tables(doc: Document, layout: Layout, b: Budget) -> None:
 
 # ---------------------------------------------------------------- score and grade
 
-GRADE_MAP = {"优秀": "优", "优": "优", "良好": "良", "良": "良", "中等": "中", "中": "中", "合格": "中", "及格": "中",
-             "不合格": "差", "差": "差", "较差": "差"}
-
-
-def score(doc: Document, layout: Layout) -> Score:
-    text = doc.text
-    sc = Score()
-    pat = re.compile(
-        rf"(?:自评得分|自评总得分|综合得分|总得分|评价得分|自评价?得分|自评价|自评分|总分为|得分)"
-        rf"{CONN}(?P<num>{NUM})\s*分"
-    )
-    for m in pat.finditer(text):
-        if _in_table(layout, m.start()):
-            continue
-        sentence = _sentence_prefix(text, m.start(), "。；;\n")
-        if re.search(r"一级指标|二级指标|三级指标|项目自评|项目|总分值|满分", sentence + text[m.start():m.start('num')]):
-            continue
-        n = parse_number(m.group("num"))
-        if n is not None and n.value <= 100:
-            sc.total = g_num(doc, n.value, m.start(), m.end())
-            break
-    if sc.total is None:
-        sc.total = _total_score_from_tables(doc, layout)
-    # grade: a checked checkbox in a table, else narrative
-    m = re.search(r"<input[^>]*\bchecked\b[^>]*>\s*(?P<g>优秀|优|良好|良|中等|中|合格|差)|[☑■√✔]\s*(?P<g2>优秀|优|良好|良|中等|中|合格|差)", text)
-    if m:
-        word = m.group("g") or m.group("g2")
-        sc.grade = g_str(doc, GRADE_MAP[word], m.start(), m.end())
+def score(doc: Document, layout: Layout, facts: readers.TableFacts, said: dict[str, object], lex: lexicon.Lexicon) -> Score:
+    """The total from a 自评得分 cell, else a sentence, else a table's 总分 row; the grade from a
+    checked box or a sentence."""
+    sc = Score(grade=readers.grade(doc, lex))
+    kv = facts.keyvalues.get("score_total")
+    if kv is not None and (n := parse_number(kv.value)) is not None and n.value <= 100:
+        sc.total = g_num(doc, n.value, kv.start, kv.end)
     else:
-        gm = re.search(rf"(?:评价等级|自评等级|绩效等级|等级|自评结果|评价结果|评定为|评价结论)[^。；\n]{{0,6}}?(?:为|：|:|是|达到)\s*[“\"]?(?P<g>优秀|良好|中等|不合格|合格|优|良|中|差)", text)
-        if gm:
-            sc.grade = g_str(doc, GRADE_MAP[gm.group("g")], gm.start(), gm.end())
+        sc.total = said.get("score.total") or _total_score_from_tables(doc, layout)  # type: ignore[assignment]
     return sc
 
 

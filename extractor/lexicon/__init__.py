@@ -26,6 +26,7 @@ class SentenceField(BaseModel):
     labels: list[str]
     window: int = 20
     skip_before: list[str] = Field(default_factory=list)
+    unit_required: bool = False  # a score must be written with 分 (「得分93.5分」)
 
 
 class Kind(BaseModel):
