@@ -683,8 +683,10 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
         rest = re.split(r"[。；;\n]", text[m.end(): m.end() + 12])[0]  # what follows, in the same sentence
         if "项目" in rest[:7] or text[m.end() - 1: m.end() + 1] == "项目":
             continue  # 「共有 8 个项目」 is the budget's structure, not an output
-        if "\n" in m.group(0) or re.search(r"[-~～至到]\s*$", text[max(0, m.start() - 2): m.start()]):
-            continue  # a number and a word on two lines, or the end of a range (2-12个月)
+        if "\n" in m.group(0) and m.start() - (text.rfind("\n", 0, m.start()) + 1) < 20:
+            continue  # a number ending a short line and a word on the next: not one quantity (a long line is a hard wrap)
+        if re.search(r"[-~～至到]\s*$", text[max(0, m.start() - 2): m.start()]):
+            continue  # the end of a range (2-12个月)
         if re.match(rf"[{CJK}]{{1,6}}{_COUNT}", text[m.end(): m.end() + 14]) or re.match(r"\d", text[m.end(): m.end() + 1]):
             continue  # 「新建300米深机井1座」: a specification inside the name of what was built
         c = parse_count(m.group(0))
