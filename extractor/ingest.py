@@ -238,7 +238,8 @@ def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
     # Ruled tables, read by position: a page with tables is rebuilt as its text above, the
     # table as tab-separated rows, its text below. Pages without tables keep pypdf's text.
     page_spans: dict[int, list[tuple[int, int]]] = {}
-    layouts = _pdf_layouts(data, [i for i, raw in enumerate(raws, start=1) if raw.strip()])
+    layouts = _pdf_layouts(data, [i for i, (raw, page) in enumerate(zip(raws, reader.pages), start=1)
+                                  if raw.strip() and _draws_lines(page)])
     # a full line as the pages without tables show it: a table page may hold little prose
     with_tables = {lay.number for lay in layouts}
     prose = [ln for i, raw in enumerate(raws, start=1) if i not in with_tables for ln in raw.split("\n")]
@@ -269,6 +270,19 @@ def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
     if not text.strip():
         raise IngestError("PDF has no text")
     return Document(str(p), text, "pdf", sha, pages, ocr=ocr_used, table_spans=table_spans)
+
+
+_PATH_OPS = re.compile(rb"[\d.]\s+(?:re|l)\s")
+
+
+def _draws_lines(page) -> bool:  # noqa: ANN001 - a pypdf page
+    """Does the page's content stream draw lines or rectangles? Only such pages can hold a ruled
+    table, so only they pay for the layout reader (pdfplumber is ~6x slower than pypdf)."""
+    try:
+        contents = page.get_contents()
+        return contents is not None and bool(_PATH_OPS.search(contents.get_data()))
+    except Exception:  # noqa: BLE001 - unreadable stream: let the layout reader try
+        return True
 
 
 def _pdf_layouts(data: bytes, numbers: list[int]) -> list[PageLayout]:

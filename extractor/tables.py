@@ -295,8 +295,8 @@ def find_tables(text: str, table_spans: list[tuple[int, int]] = (), hinted_kind:
             t = _stream_table(lines[i:j], "cells", title)
             if t:
                 tables.append(t)
-                i = j
-                continue
+            i = j  # a run of short lines is one stream table or none (prose wrapped short)
+            continue
         t = _spaced_table(start, line, title)
         if t:
             tables.append(t)
