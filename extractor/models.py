@@ -172,6 +172,14 @@ class Restatement(BaseModel):
     evidence: Evidence
 
 
+class Allocation(BaseModel):
+    """Money a document allocates: 「呼财农指【2023】41号文件《…》，下达…资金5万元」."""
+
+    name: str = Field(description="文号 as written")
+    amount: Amount
+    evidence: Evidence
+
+
 class Staffing(BaseModel):
     authorized: GroundedInt | None = Field(default=None, description="编制人数")
     actual: GroundedInt | None = Field(default=None, description="实有人数")
@@ -222,6 +230,7 @@ class Record(BaseModel):
     ratios: list[Ratio] = Field(default_factory=list)
     breakdowns: list[Breakdown] = Field(default_factory=list)
     restatements: list[Restatement] = Field(default_factory=list)
+    allocations: list[Allocation] = Field(default_factory=list, description="文号 -> the amount it allocates")
     flags: list[Flag] = Field(default_factory=list)
     extraction: Extraction = Field(default_factory=Extraction)
 

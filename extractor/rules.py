@@ -13,6 +13,7 @@ from extractor import lexicon, readers
 from extractor.grounding import evidence, g_amount, g_int, g_num, g_str, key
 from extractor.ingest import Document
 from extractor.models import (
+    Allocation,
     Flag,
     Amount,
     Budget,
@@ -91,7 +92,8 @@ def extract(doc: Document, layout: Layout) -> Record:
     rec.problems, rec.measures = problems_and_measures(doc, layout)
     rec.ratios = ratios(doc)
     rec.breakdowns = breakdowns(doc) + money_breakdowns(doc, layout)
-    rec.restatements = restatements(doc, layout, rec)
+    rec.allocations, restated = allocations(doc, layout)
+    rec.restatements = restatements(doc, layout, rec) + restated
     rec.flags = [Flag(rule="table_not_understood", severity="info", paths=[],
                       message=f"表格中此行的列无法确定对齐，未读取其数值：{d}") for d in facts.doubtful]
     return rec
@@ -966,6 +968,33 @@ def money_breakdowns(doc: Document, layout: Layout) -> list[Breakdown]:
             out.append(Breakdown(name=name, unit="万元", total=g_amount(doc, total, t_start, t_end), parts=parts,
                                  evidence=evidence(doc, t_start, p_end)))
     return out
+
+
+_ALLOCATION = re.compile(
+    rf"(?P<doc>[{CJK}]{{0,8}}[〔【\[]\s*\d{{4}}\s*[〕】\]]\s*\d{{1,4}}\s*号)(?:文件)?(?:《[^》]{{0,60}}》)?[，,]?"
+    rf"[^，,。；;]{{0,20}}?(?:下达|拨付|安排|分配)[^。；;其]{{0,30}}?(?P<money>{MONEY})")
+
+
+def allocations(doc: Document, layout: Layout) -> tuple[list[Allocation], list[Restatement]]:
+    """What each allocation document (文号) gives, where a sentence cites it and then says 下达 / 拨付
+    an amount; a second citation of the same document is a restatement, checked by stated_twice."""
+    out: list[Allocation] = []
+    again: list[Restatement] = []
+    for m in _ALLOCATION.finditer(doc.text):
+        if _in_table(layout, m.start()):
+            continue
+        money = parse_money(m.group("money"))
+        if money is None:
+            continue
+        name = re.sub(r"^[^〔【\[]*?(?:局|厅|委|办)(?=[^〔【\[]+[〔【\[])", "", re.sub(r"\s+", "", m.group("doc")))  # 财政局呼财农指… -> 呼财农指…
+        amount = g_amount(doc, money, m.start("money"), m.end("money"))
+        first = next((i for i, a in enumerate(out) if a.name == name), None)
+        if first is None:
+            out.append(Allocation(name=name, amount=amount, evidence=evidence(doc, m.start(), m.end())))
+        else:
+            again.append(Restatement(path=f"allocations[{first}].amount", value=money.wan,
+                                     evidence=evidence(doc, m.start("money"), m.end("money"))))
+    return out, again
 
 
 def restatements(doc: Document, layout: Layout, rec: Record) -> list[Restatement]:

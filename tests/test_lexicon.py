@@ -200,3 +200,14 @@ def test_a_missed_target_with_a_full_score_is_flagged(tmp_path):
     assert r.indicators[0].level == 1 and r.indicators[0].weight.value == 50
     flagged = sorted(r.indicators[int(f.paths[0].split("[")[1].split("]")[0])].name for f in r.flags if f.rule == "score_vs_target")
     assert flagged == ["扶贫临时救助标准", "特困人员救助供养人数"]
+
+
+def test_one_allocation_document_cited_with_two_amounts(tmp_path):
+    text = ("某县2023年度中央水利发展资金绩效自评报告\n"
+            "某市财政局呼财农指【2023】41号文件《关于下达2023年自治区水利发展资金预算的通知》,下达某县2023年资金5万元。\n"
+            "某市财政局呼财农指【2023】10号文件《关于下达2023年中央水利发展资金预算的通知》,下达某县2023年资金2263万元。\n"
+            "某市财政局呼财农指【2023】41号文件《关于下达2023年自治区水利发展资金预算的通知》,下达某县2023年山洪灾害防治设施维养6万元。\n")
+    r = rules_record(tmp_path, text)
+    assert [(a.name, a.amount.value) for a in r.allocations] == [("呼财农指【2023】41号", 5), ("呼财农指【2023】10号", 2263)]
+    (f,) = [f for f in r.flags if f.rule == "stated_twice"]
+    assert (f.expected, f.found) == (5, 6) and f.paths[0] == "allocations[0].amount"
