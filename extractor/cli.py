@@ -160,20 +160,30 @@ def text(report: Annotated[Path, typer.Argument(help="A report file.")]) -> None
 
 
 @app.command()
-def sections(report: Annotated[Path, typer.Argument(help="A report file.")]) -> None:
-    """Print the section tree and the tables found in REPORT, with offsets."""
-    from extractor.segment import segment
+def sections(
+    report: Annotated[Path, typer.Argument(help="A report file.")],
+    grid: Annotated[bool, typer.Option("--grid", help="Also print every table's rows and cells as read.")] = False,
+) -> None:
+    """Print the section tree and the tables found in REPORT (whatever their flattening), with
+    offsets; --grid shows each table's cells, to see how a table was understood."""
+    from extractor.pipeline import read_layout
 
     try:
         doc = read_document(report)
     except IngestError as e:
         _err(f"error: {report}: {e}")
         raise typer.Exit(1) from None
-    layout = segment(doc.text, doc.table_spans)
+    _reading, layout = read_layout(doc)
     for s in layout.flat():
         typer.echo(f"{'  ' * (s.level - 1)}{s.title}  [{s.start}:{s.end}] p{doc.page_of(s.start)}")
     for i, t in enumerate(layout.tables, 1):
-        typer.echo(f"table {i} ({t.kind}) [{t.start}:{t.end}] {len(t.rows)} rows x {max(len(r.cells) for r in t.rows)} cells")
+        shape = f"{len(t.rows)} rows x {max(len(r.cells) for r in t.rows)} cells" if t.grid else f"a stream of {len(t.cells)} cells"
+        typer.echo(f"table {i} ({t.kind}) [{t.start}:{t.end}] {shape}" + (f"  「{t.title}」" if t.title else ""))
+        if grid:
+            for r in t.rows if t.grid else [type(t.rows[0])(t.cells, t.start, t.end)]:
+                typer.echo("  | " + " | ".join(c.clean for c in r.cells) + " |")
+            for note in t.notes:
+                typer.echo(f"  ({note})")
 
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}

@@ -18,7 +18,7 @@ from extractor import lexicon
 from extractor.ingest import Document, read_document
 from extractor.readers import mask_chrome
 from extractor.models import Record, Source
-from extractor.segment import segment
+from extractor.segment import Layout, segment
 
 
 @dataclass
@@ -39,16 +39,20 @@ def source_of(doc: Document) -> Source:
     )
 
 
+def read_layout(doc: Document) -> tuple[Document, Layout]:
+    """The document as every reader sees it, and its sections and tables: page chrome blanked
+    (offsets unchanged), so navigation, page metadata and phone numbers are never data."""
+    masked, _chrome = mask_chrome(doc.text, lexicon.load())
+    kind = {"pdf": "pdf", "docx": "docx"}.get(doc.format, "ocr")  # what reported the table spans
+    return replace(doc, text=masked), segment(masked, doc.table_spans, kind)
+
+
 def record_from_document(doc: Document, options: Options, llm: object | None = None) -> Record:
     """Extract, merge, ground and reconcile one ingested document."""
     from extractor import reconcile, rules
 
     t0 = time.perf_counter()
-    # every reader sees the text with its page chrome blanked (offsets unchanged): navigation,
-    # page metadata and phone numbers are never data
-    masked, _chrome = mask_chrome(doc.text, lexicon.load())
-    reading = replace(doc, text=masked)
-    layout = segment(masked, doc.table_spans)
+    reading, layout = read_layout(doc)
     record = rules.extract(reading, layout)
     record.source = source_of(doc)
     if options.backend in ("llm", "hybrid"):

@@ -417,6 +417,7 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
                 break  # a header word or a level name: the record ends
             values.append(c)
         if len(values) < len(order):
+            facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
             continue
         extra = values[len(order):]
         if extra and (len(order) > 2 or not all(cell_number(c) is not None for c in extra)):
@@ -441,6 +442,7 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
     # funding figures in a stream: 预算数: 2.38 / 执行数: 2.38 (label cell, value cell)
     unit = table_unit(t, doc.text)
+    read_any = False
     for i, c in enumerate(cells[:-1]):
         key = lex.keyvalue_of(c.clean)
         path = {"budget_total": "budget.total_budget", "budget_executed": "budget.executed"}.get(key or "")
@@ -448,6 +450,10 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             a = _money_cell(doc, cells[i + 1], unit)
             if a is not None:
                 facts.scalars[path] = a
+                read_any = True
+    funding_header = [c for c in cells if lex.column_of(c.clean) in ("budget", "executed", "rate")]
+    if len(funding_header) >= 2 and not read_any:
+        facts.doubtful.append(f"{t.name}: 「{funding_header[0].clean}」等资金列")
 
 
 def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: TableFacts) -> None:
@@ -463,6 +469,10 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
         start, pos = pos, pos + len(line) + 1
         if len(line) < 60 or any(t.start <= start < t.end for t in layout.tables) or re.search(r"[。；]", line[:200]) is None and " " in line.strip():
             continue
+        columns = {k for k, ls in lex.columns.items() for label in ls if len(label) >= 2 and label in line}
+        punct = sum(line.count(c) for c in "，。；,;、：:")
+        if len(columns) >= 3 and punct < len(line) * 0.045:  # a table's header run into its cells, not prose
+            facts.doubtful.append(f"「{line.strip()[:24]}…」的表头与单元格连成一行")
         hits = [m for m in pattern.finditer(line)]
         if len(hits) < 2:
             continue

@@ -95,7 +95,7 @@ def extract(doc: Document, layout: Layout) -> Record:
     rec.allocations, restated = allocations(doc, layout)
     rec.restatements = restatements(doc, layout, rec) + restated
     rec.flags = [Flag(rule="table_not_understood", severity="info", paths=[],
-                      message=f"表格中此行的列无法确定对齐，未读取其数值：{d}") for d in facts.doubtful]
+                      message=f"表格未能确定对齐，未读取其中数值：{d}") for d in facts.doubtful]
     return rec
 
 

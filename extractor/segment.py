@@ -123,6 +123,6 @@ def _close(sections: list[Section], end: int) -> None:
         _close(s.children, s.end)
 
 
-def segment(text: str, table_spans: list[tuple[int, int]] = ()) -> Layout:
-    tables = find_tables(text, list(table_spans))
+def segment(text: str, table_spans: list[tuple[int, int]] = (), hinted_kind: str = "docx") -> Layout:
+    tables = find_tables(text, list(table_spans), hinted_kind)
     return Layout(find_sections(text, [(t.start, t.end) for t in tables]), tables)
