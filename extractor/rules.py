@@ -675,10 +675,11 @@ _STAFF_CTX = re.compile(r"编制|实有|在职|退休|离休|遗属|人员情况
 def outputs(doc: Document, layout: Layout) -> list[Output]:
     """Quantified outputs in the narrative: 法律援助案件1002件, 调解成功2860件, 4000余起."""
     text = doc.text
+    lex = lexicon.load()
     out: list[Output] = []
     seen: set[tuple[str, Decimal, str]] = set()
     for m in COUNT_RE.finditer(text):
-        if _in_table(layout, m.start()):
+        if _in_table(layout, m.start()) and not _in_narrative_cell(layout, m.start()):
             continue
         if re.fullmatch(r"[零〇一二两三四五六七八九十]", m.group("num")):
             continue  # 两次, 三项制度: a word, not a reported quantity
@@ -689,8 +690,10 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
             continue  # a number ending a short line and a word on the next: not one quantity (a long line is a hard wrap)
         if re.search(r"[-~～至到]\s*$", text[max(0, m.start() - 2): m.start()]):
             continue  # the end of a range (2-12个月)
-        if re.match(rf"[{CJK}]{{1,6}}{_COUNT}", text[m.end(): m.end() + 14]) or re.match(r"\d", text[m.end(): m.end() + 1]):
-            continue  # 「新建300米深机井1座」: a specification inside the name of what was built
+        if re.match(rf"(?:{_COUNT_BARE})?[{CJK}]{{1,3}}{_COUNT_BARE}", text[m.end(): m.end() + 16]):
+            continue  # 「新建300米深机井1座」, 「20米100吨水塔1座」: a specification inside the name of what was built
+        if re.match(r"(?:工作日|个月|月|季度|小时|天|年)", rest):
+            continue  # 「30个工作日内」: a time, not a result
         c = parse_count(m.group(0))
         if c is None or c.value == 0:
             continue
@@ -700,6 +703,8 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
             continue
         if re.search(r"(?:不低于|不少于|不高于|不超过|[≥≤><])\s*$", before):
             continue  # 「不低于105人」: a target, not a result
+        if any(w in _sentence_prefix(text, m.start(), "。；;\n") + rest for w in lex.outputs["scoring_words"]):
+            continue  # 「每发现1项扣1分」: a scoring rule, not a result
         if _STAFF_CTX.search(_sentence_prefix(text, m.start(), "。；;\n")) and c.unit in ("人", "个", "名"):
             continue
         if "指标" in before.split("指标值")[-1].split("完成值")[-1] or "指标" in rest:
@@ -725,7 +730,10 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
             label = re.match(rf"\s*([{CJK}]{{2,16}})\s*[：:]", text[line_start:m.start()])
             if label:
                 name = label.group(1)
-        if len(re.sub(rf"[^{CJK}]", "", name)) < 2 or _VERB_END.search(name):
+        if name in lex.outputs["attributes"] and out and m.start() - out[-1].value.end < 16 and \
+                not re.search(r"[。；;]", text[out[-1].value.end:m.start()]):
+            name = out[-1].name + name  # 「干流堤防工程 1 段,长 0.23km」: the length of what was just named
+        elif len(re.sub(rf"[^{CJK}]", "", name)) < 2 or _VERB_END.search(name):
             # 「用于36个自然村」, 「主要依靠全县15家乡镇卫生院」: the noun after the count names it
             follow = re.match(rf"[{CJK}“”\"（()）]{{2,12}}", text[m.end():])
             if not follow:
@@ -734,15 +742,29 @@ def outputs(doc: Document, layout: Layout) -> list[Output]:
         if re.search(r"(?:编号|号|第|条例|办法|项目)$", name):
             continue  # 「一级项目 17 个」 is the budget's structure, not an output
         dup = (key(name), c.value, c.unit)
-        if dup in seen:
-            continue
+        if dup in seen or any(o.value.value == c.value and o.unit == c.unit and _share_words(o.name, name) for o in out):
+            continue  # the same result stated again (the narrative and a table cell)
         seen.add(dup)
         out.append(Output(name=name, value=g_num(doc, c.value, m.start(), m.end(), c.approx), unit=c.unit,
                           approx=c.approx, target=target, evidence=evidence(doc, max(0, m.start() - len(before)), m.end())))
     return out
 
 
-_VERB_END = re.compile(r"(?:用于|依靠|全县|全区|全市|我县在|我区在|在|为|新建|解决|覆盖|涉及|惠及|包括|和|及|与)$")
+_VERB_END = re.compile(r"(?:用于|依靠|全县|全区|全市|我县在|我区在|在|为|由|新建|解决|覆盖|涉及|惠及|包括|完成|聘请|组织|举办|建成|和|及|与|[县区市镇乡])$")
+
+
+def _share_words(a: str, b: str) -> bool:
+    """Do two names share four characters in a row (法律援助案件 in both)?"""
+    return any(a[i:i + 4] in b for i in range(len(a) - 3))
+
+
+def _in_narrative_cell(layout: Layout, pos: int) -> bool:
+    """A table cell that holds a sentence (年度总体目标完成情况: 「全年救助…87人次,救助资金30万元,完成目标任务。」)."""
+    for t in layout.tables:
+        if t.start <= pos <= t.end:
+            cell = next((c for c in t.cells if c.start <= pos < c.end), None)
+            return cell is not None and len(cell.raw) >= 20 and bool(re.search(r"[，,。；]", cell.raw))
+    return False
 
 
 def _prefix_across_wraps(text: str, pos: int, stops: str = "。；;，,、：:（(）)\t|") -> str:
@@ -855,6 +877,7 @@ def _dedupe(items: list[str]) -> list[str]:
 # ---------------------------------------------------------------- ratios, breakdowns, restatements
 
 _COUNT = COUNT_RE.pattern
+_COUNT_BARE = re.sub(r"\(\?P<\w+>", "(?:", _COUNT)  # group-free, to use twice in one pattern
 
 
 def ratios(doc: Document) -> list[Ratio]:

@@ -45,6 +45,7 @@ class Lexicon(BaseModel):
     org: dict[str, list[str]]
     kind: list[Kind]
     chrome: dict[str, list[str]]
+    outputs: dict[str, list[str]]
 
     def column_of(self, cell: str) -> ColumnKey | None:
         return _lookup(self._column_index(), cell)
