@@ -140,6 +140,8 @@ def align(gold: list[dict[str, Any]], pred: list[dict[str, Any]], value_field: s
             s = name_similarity(g["name"], p["name"])
             if value_field and g.get(value_field) is not None and p.get(value_field) is not None and same(g[value_field], p[value_field]):
                 s += 0.3
+            if g.get("level") is not None and g.get("level") == p.get("level"):
+                s += 0.1  # an indicator's level is part of what it is
             if s >= 0.5:
                 cands.append((s, i, j))
     cands.sort(key=lambda c: (-c[0], c[1], c[2]))
@@ -159,7 +161,7 @@ def align(gold: list[dict[str, Any]], pred: list[dict[str, Any]], value_field: s
 def _pred_items(r: Record, list_name: str) -> list[dict[str, Any]]:
     out = []
     for item in getattr(r, list_name):
-        d: dict[str, Any] = {"name": item.name}
+        d: dict[str, Any] = {"name": item.name, "level": getattr(item, "level", None)}
         for f in LIST_FIELDS[list_name]:
             v = getattr(item, f, None)
             d[f] = v.value if isinstance(v, Evidence) else v

@@ -20,7 +20,7 @@ from decimal import Decimal
 from extractor.grounding import g_amount, g_num, g_str
 from extractor.ingest import Document
 from extractor.lexicon import Lexicon, norm_label
-from extractor.models import Amount, FundingPart, GroundedNum, GroundedStr, Indicator
+from extractor.models import Amount, Evidence, FundingPart, GroundedNum, GroundedStr, Indicator
 from extractor.normalize import (
     ARABIC,
     COUNT_RE,
@@ -496,6 +496,88 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
                     facts.keyvalues[key] = g_str(doc, n.group(0), a, a + n.end())
 
 
+_LEAD = re.compile(r"^\s*(?P<a>\d{1,3}(?:\.\d{1,2})?)(?:\s+(?P<b>\d{1,3}(?:\.\d{1,2})?))?(?![\d.])\s*(?P<rest>.*)$")
+_WEIGHT_MARK = re.compile(r"[（(]?\s*(?P<w>\d{1,3}(?:\.\d)?)\s*分?\s*[)）]")
+
+
+_NAME_CHUNK = re.compile(r"[^\s()（）]+(?:\s*[（(][^()（）]*[)）])*")
+
+
+def _last_name(text: str) -> tuple[str, int] | None:
+    """The last indicator name of a line (「项目决策(10 分)科学决策必要性 (政策依据)」 -> 科学决策必要性 (政策依据)),
+    with its offset in the line: the words after the last weight mark that does not end the line,
+    the last of several names set side by side; a bracket stays with the name before it."""
+    cut = 0
+    for m in _WEIGHT_MARK.finditer(text):
+        if m.end() < len(text.rstrip()):
+            cut = m.end()
+    names = [m for m in _NAME_CHUNK.finditer(text, cut) if re.search(rf"[{CJK}]{{2}}", m.group(0))]
+    if not names:
+        return None
+    return names[-1].group(0), names[-1].start()
+
+
+def _read_line_start_numbers(doc: Document, layout: Layout, facts: TableFacts) -> None:
+    """An indicator table that a PDF-to-text pass wrote with each row's numbers at the start of the
+    next line (「必要性 (政策依据)」 / 「5 5 可行性 (政策完善)」): 分值 and 得分 belong to the name that ends
+    the line before. Read only when a run of at least four such rows all hold (score <= weight, and
+    a weight written in the name, 「测算依据(5 分)」, agrees); otherwise nothing, and a note."""
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for line in doc.text.split("\n"):
+        if line.strip() and not any(t.start <= pos < t.end for t in layout.tables):
+            lines.append((pos, line))
+        pos += len(line) + 1
+    run: list[Indicator] = []
+    bad = False
+
+    def close() -> None:
+        nonlocal run, bad
+        if len(run) >= 4 and not bad:
+            facts.indicators.extend(run)
+        elif len(run) >= 4:
+            facts.doubtful.append(f"「{run[0].name}」起的指标行（数字在行首）")
+        run, bad = [], False
+
+    for k in range(1, len(lines)):
+        start, line = lines[k]
+        m = _LEAD.match(line)
+        if m is None or re.match(r"\d{4}", line.strip()) or re.match(r"\s*[分)）]", m.group("rest")):
+            if m is None or re.match(r"\d{4}", line.strip()):
+                close()
+            continue  # a year ends the run; 「10 分)」 finishes a weight the line before opened
+        prev_start, prev = lines[k - 1]
+        pm = _LEAD.match(prev)
+        body = pm.group("rest") if pm else prev
+        found = _last_name(body)
+        if found is None:
+            continue
+        name, off = found
+        n_start = prev_start + prev.index(body) + off
+        mark = _WEIGHT_MARK.search(name)
+        a_s, a_e = start + m.start("a"), start + m.end("a")
+        a = Decimal(m.group("a"))
+        if m.group("b"):
+            b = Decimal(m.group("b"))
+            weight = g_num(doc, a, a_s, a_e)
+            score_ = g_num(doc, b, start + m.start("b"), start + m.end("b"))
+            if mark and Decimal(mark.group("w")) != a:
+                bad = True
+        elif mark:
+            weight = g_num(doc, Decimal(mark.group("w")), n_start + mark.start("w"), n_start + mark.end("w"))
+            score_ = g_num(doc, a, a_s, a_e)
+        else:
+            continue  # one number and no weight in the name: which column it is, is not known
+        if score_.value > weight.value:
+            bad = True
+        clean = _WEIGHT_MARK.sub("", name).strip()
+        run.append(Indicator(level=3, name=re.sub(r"\s+", "", clean), weight=weight, score=score_,
+                             evidence=Evidence(quote=doc.text[n_start:start + m.end("b" if m.group("b") else "a")],
+                                               start=n_start, end=start + m.end("b" if m.group("b") else "a"),
+                                               page=doc.page_of(n_start))))
+    close()
+
+
 def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
     facts = TableFacts()
     for t in layout.tables:
@@ -506,6 +588,8 @@ def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
         else:
             _read_stream(doc, t, lex, facts)
     _read_run_together(doc, layout, lex, facts)
+    if not facts.indicators:
+        _read_line_start_numbers(doc, layout, facts)
     return facts
 
 

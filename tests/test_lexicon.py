@@ -211,3 +211,36 @@ def test_one_allocation_document_cited_with_two_amounts(tmp_path):
     assert [(a.name, a.amount.value) for a in r.allocations] == [("呼财农指【2023】41号", 5), ("呼财农指【2023】10号", 2263)]
     (f,) = [f for f in r.flags if f.rule == "stated_twice"]
     assert (f.expected, f.found) == (5, 6) and f.paths[0] == "allocations[0].amount"
+
+
+LINE_START = """绩效评价得分表
+(20 分)项目决策(10 分)科学决策必要性 (政策依据)
+5 5 可行性 (政策完善)
+5 5 (
+10 ) 绩效目标明确性
+5 5 合理性
+5 4 项目完成完成数量
+5 3
+2017 年部门整体支出绩效评价得分表 一级指标 二级指标 三级指标 得分 部门决策(25 分) 目标任务(15 分) 相关性(5 分)
+5 明确性(5 分)
+5 合理性(5 分)
+5 预算编制(10 分) 测算依据(5 分)
+2 目标管理(5 分)
+4 综合管理
+"""
+
+
+def test_numbers_written_at_the_start_of_the_next_line(tmp_path):
+    r = rules_record(tmp_path, LINE_START)
+    got = [(i.name, i.weight.value, i.score.value) for i in r.indicators]
+    assert got == [("科学决策必要性(政策依据)", 5, 5), ("可行性(政策完善)", 5, 5), ("绩效目标明确性", 5, 5),
+                   ("合理性", 5, 4), ("项目完成完成数量", 5, 3),
+                   ("相关性", 5, 5), ("明确性", 5, 5), ("合理性", 5, 5), ("测算依据", 5, 2), ("目标管理", 5, 4)]
+    for i in r.indicators:
+        assert r.source is not None and i.score.quote == LINE_START[i.score.start:i.score.end]
+
+
+def test_a_score_above_its_weight_voids_the_whole_run(tmp_path):
+    r = rules_record(tmp_path, LINE_START.replace("5 4 项目完成", "5 7 项目完成"))
+    assert [i.name for i in r.indicators][:1] != ["科学决策必要性(政策依据)"]
+    assert any(f.rule == "table_not_understood" for f in r.flags)

@@ -104,12 +104,20 @@ def test_shares():
 
 
 def test_integer_parts_leave_no_rounding_slack():
-    inds = [Indicator(level=3, name=f"i{k}", weight=num(2), score=num(2)) for k in range(30)]
-    inds.append(Indicator(level=3, name="half", weight=num("1.5"), score=num("0.5")))
+    inds = [Indicator(level=3, name=f"i{k}", weight=num(3), score=num(2)) for k in range(30)]
+    inds.append(Indicator(level=3, name="half", weight=num("10"), score=num("0.5")))  # weights: 100
     r = rec(indicators=inds)
     r.score.total = num("61.5")  # the scores add up to 60.5
     (f,) = rc.indicator_total(r)
     assert f.severity == "error"
+
+
+def test_rows_that_are_not_the_whole_system_are_not_held_against_the_total():
+    """An excerpt or a second table: its leaves weigh 80 of 100, so their scores need not make the total."""
+    inds = [Indicator(level=3, name=f"i{k}", weight=num(5), score=num(4)) for k in range(16)]
+    r = rec(indicators=inds)
+    r.score.total = num("90")
+    assert rc.indicator_total(r) == []
 
 
 def test_indicator_scores_vs_total_and_weights():
