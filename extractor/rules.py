@@ -84,7 +84,7 @@ def extract(doc: Document, layout: Layout) -> Record:
     if project_report and not rec.projects:
         rec.projects = _the_project(doc, rec, facts, lex)
     rec.outputs = outputs(doc, layout)
-    rec.staffing = staffing(doc)
+    rec.staffing = Staffing()
     for path in ("staffing.authorized", "staffing.actual", "staffing.retired"):
         v = said.get(path)
         if _get(rec, path) is None and isinstance(v, GroundedNum):
@@ -787,23 +787,6 @@ def _prefix_across_wraps(text: str, pos: int, stops: str = "。；;，,、：:�
             continue
         i -= 1
     return text[i:pos]
-
-
-# ---------------------------------------------------------------- staffing
-
-
-def staffing(doc: Document) -> Staffing:
-    text = doc.text
-    st = Staffing()
-    for field, pat in (
-        ("authorized", r"编制人数(?:总计|合计|共|为|：|:)?\s*(?P<n>\d+)\s*[个人名]"),
-        ("actual", r"实有(?:人数|人员)(?:总计|合计|共|为|：|:)?\s*(?P<n>\d+)\s*[个人名]"),
-        ("retired", r"(?<!离)退休(?:人员|人数)?(?:总计|共|为|：|:)?\s*(?P<n>\d+)\s*[个人名]"),
-    ):
-        m = re.search(pat, text)
-        if m:
-            setattr(st, field, g_int(doc, int(m.group("n")), m.start(), m.end()))
-    return st
 
 
 # ---------------------------------------------------------------- problems and measures

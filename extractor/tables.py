@@ -222,7 +222,7 @@ def _spaced_table(s: int, line: str, title: str) -> Table | None:
         return None
     cells = [Cell(m.group(0), s + m.start(), s + m.end()) for m in re.finditer(r"\S+", line)]
     numeric = sum(1 for c in cells if _NUMERIC_CELL.match(c.raw))
-    prose = sum(1 for c in cells if re.search(r"[，。；;]", c.raw) or len(c.raw) > 30)
+    prose = sum(1 for c in cells if re.search(r"[，。；;,]", c.raw) or len(c.raw) > 30)
     if len(cells) < 20 or numeric < len(cells) * 0.25 or prose > len(cells) * 0.1:
         return None  # prose with spaces around its numbers, not a table
     return Table("spaced", [Row([c], c.start, c.end) for c in cells], s, s + len(line), grid=False, title=title)
