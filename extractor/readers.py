@@ -27,6 +27,7 @@ from extractor.normalize import (
     MONEY_RE,
     PERCENT_RE,
     Money,
+    declared_unit,
     money_from,
     parse_count,
     parse_money,
@@ -284,6 +285,28 @@ def _align(header: Row, hmap: dict[int, str], row: Row, label_at: int) -> dict[s
 
 
 _FUNDING_COLS = ("initial", "budget", "executed", "rate")
+
+
+def _read_below(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> None:
+    """Budget blocks that put each label above its amount: 「总预算（万元）」 … 「3096.04」 in the
+    column under it, within the next three rows."""
+    head = " ".join(c.clean for r in t.rows[:12] for c in r.cells)
+    if not any(w in head for w in lex.below["tables_with"]) or lex.keyvalue["project_name"][0] in head \
+            or any(lex.row_of(c.clean) == "total" for c in t.cells):
+        return
+    labels = {norm_label(label): path for path, ls in lex.below.items() if path != "tables_with" for label in ls}
+    unit = table_unit(t, doc.text)
+    for ri, row in enumerate(t.rows):
+        for ci, cell in enumerate(row.cells):
+            path = labels.get(norm_label(cell.clean))
+            if path is None or path in facts.scalars:
+                continue
+            for below in t.rows[ri + 1 : ri + 4]:
+                if ci < len(below.cells) and cell_number(below.cells[ci]) is not None:
+                    a = _money_cell(doc, below.cells[ci], declared_unit(cell.clean) or unit)
+                    if a is not None:
+                        facts.scalars[path] = a
+                    break
 
 
 def _read_grid(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> None:
@@ -585,6 +608,7 @@ def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
             for row in t.rows:
                 _keyvalue_cells(row.cells, lex, facts.keyvalues, doc, grid=True)
             _read_grid(doc, t, lex, facts)
+            _read_below(doc, t, lex, facts)
         else:
             _read_stream(doc, t, lex, facts)
     _read_run_together(doc, layout, lex, facts)

@@ -293,7 +293,6 @@ def budget(doc: Document, layout: Layout) -> Budget:
                     if em:
                         setattr(b, exe_field, g_amount(doc, em, m.start(), t.end()))
             break
-    _budget_from_tables(doc, layout, b)
     b.revenue_parts = _parts_after(doc, r"预算收入合计|收入合计")
     b.expenditure_parts = _parts_after(doc, r"决算支出合计|支出合计")
     return b
@@ -320,46 +319,6 @@ def _parts_after(doc: Document, total_label: str) -> list[Part]:
                 share = g_num(doc, pct.value, im.start("money"), im.end("pct"), pct.approx)
         parts.append(Part(name=re.sub(r"\s+", "", im.group("name")), amount=g_amount(doc, money, im.start(), im.end("money")), share_pct=share))
     return parts
-
-
-_TABLE_BUDGET_LABELS = [
-    (r"总预算|预算总额|全年预算数|年度预算数", "total_budget"),
-    (r"基本支出", "basic_budget"),
-    (r"项目支出", "project_budget"),
-    (r"年初预算数", "initial_budget"),
-    (r"全年执行数|执行数|执行金额", "executed"),
-]
-
-
-def _unit_of(label: str) -> str | None:
-    m = re.search(r"[（(]\s*(万元|元|亿元|千元)\s*[）)]", label)
-    return m.group(1) if m else None
-
-
-def _budget_from_tables(doc: Document, layout: Layout, b: Budget) -> None:
-    """Budget tables (自评表): a label cell with the amount below it in the same column."""
-    for t in layout.tables:
-        header_text = " ".join(c.clean for r in t.rows[:12] for c in r.cells)
-        if not re.search(r"预算情况|总预算|预算数", header_text) or re.search(r"项目名称", header_text):
-            continue
-        table_unit = next((u for r in t.rows for c in r.cells if (u := _unit_of(c.clean))), None)
-        for ri, row in enumerate(t.rows):
-            for ci, cell in enumerate(row.cells):
-                for pat, field in _TABLE_BUDGET_LABELS:
-                    if getattr(b, field) is not None or not re.fullmatch(rf"(?:{pat})(?:[（(].*[）)])?", cell.clean):
-                        continue
-                    for below in t.rows[ri + 1 : ri + 4]:
-                        if ci < len(below.cells):
-                            c = below.cells[ci]
-                            n = parse_number(c.clean)
-                            if n is not None and c.clean:
-                                unit = _unit_of(cell.clean) or table_unit
-                                money = money_from(n, unit or "万元")
-                                amount = g_amount(doc, money, c.start, c.end)
-                                if unit is None:
-                                    amount.raw_unit = ""
-                                setattr(b, field, amount)
-                                break
 
 
 # ---------------------------------------------------------------- score and grade
@@ -602,7 +561,7 @@ def _projects_from_tables(doc: Document, layout: Layout) -> list[Project]:
                 if field not in cols and re.search(pat, c.clean):
                     cols[field] = ci
                     break
-        unit = next((u for c in header.cells if (u := _unit_of(c.clean))), None)
+        unit = readers.table_unit(t, doc.text)
         for row in t.rows[h[0] + 1 :]:
             cells = row.cells
             if cols["name"] >= len(cells) or not cells[cols["name"]].clean or re.fullmatch(r"合计|总计|小计", cells[cols["name"]].clean):

@@ -39,6 +39,7 @@ class Lexicon(BaseModel):
     rows: dict[str, list[str]]
     grid: dict[str, dict[str, str]]
     keyvalue: dict[str, list[str]]
+    below: dict[str, list[str]]
     sentence: list[SentenceField]
     grades: dict[str, str]
     grade_bands: dict[str, float]
