@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractor.tables import Cell, Row, Table, clean_cell, find_tables  # noqa: F401  (re-exported)
+from extractor.tables import Table, find_tables
 
 _CN = "一二三四五六七八九十"
 _HEADING_PATTERNS: list[tuple[int, re.Pattern[str], int]] = [

@@ -1,7 +1,8 @@
 """Segmentation: the report's own headings and tables, with offsets."""
 
 from extractor.ingest import read_document
-from extractor.segment import clean_cell, heading_of, segment
+from extractor.segment import heading_of, segment
+from extractor.tables import clean_cell
 from tests.conftest import DOCX_004, SEEDS
 
 
