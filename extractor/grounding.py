@@ -187,13 +187,13 @@ def ungrounded_reason(text: str, g: Evidence) -> str | None:
     """Why a grounded value is not a fact (None when it is): its quote is not at its offsets,
     or the quote does not state the value. The one definition enforcement and merging share."""
     if not is_grounded(text, g):
-        return "its quote is not at its offsets in the text"
+        return "引文与其偏移处的原文不一致"
     value = getattr(g, "value", None)
     if value is None:
         return None
     if isinstance(value, str):
-        return None if key(value) in key(g.quote) or _grade_in(value, g.quote) else "its quote does not contain it"
-    return None if quote_supports(g.quote, value, getattr(g, "raw_unit", None)) else "its quote does not state this number"
+        return None if key(value) in key(g.quote) or _grade_in(value, g.quote) else "引文中没有这个值"
+    return None if quote_supports(g.quote, value, getattr(g, "raw_unit", None)) else "引文没有写出这个数"
 
 def enforce(record: "Record", text: str) -> "list[Flag]":
     """Drop every grounded value whose quote is not text[start:end], or whose quote does not
@@ -217,7 +217,7 @@ def enforce(record: "Record", text: str) -> "list[Flag]":
                 why = ungrounded_reason(text, v)
                 if why:
                     flags.append(Flag(rule="ungrounded", severity="warning", paths=[p],
-                                      message=f"{p} dropped: {why} ({v.quote[:40]!r})", found=str(getattr(v, "value", ""))))
+                                      message=f"{p} 已舍弃：{why}（{v.quote[:40]!r}）", found=str(getattr(v, "value", ""))))
                     if type(obj).model_fields[name].is_required():
                         return False  # an output without its value, a ratio without its total: void
                     setattr(obj, name, None)
@@ -228,7 +228,7 @@ def enforce(record: "Record", text: str) -> "list[Flag]":
                         why = ungrounded_reason(text, item)
                         if why:
                             flags.append(Flag(rule="ungrounded", severity="warning", paths=[f"{p}[{i}]"],
-                                              message=f"{p}[{i}] dropped: {why}"))
+                                              message=f"{p}[{i}] 已舍弃：{why}"))
                             continue
                     if walk(item, f"{p}[{i}]"):
                         keep.append(item)

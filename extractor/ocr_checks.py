@@ -26,11 +26,11 @@ def shape_flags(text: str) -> list[Flag]:
     for m in _FUSED_YEAR.finditer(text):
         out.append(Flag(rule="ocr_fused_year", severity="warning", paths=[], found=m.group(0),
                         expected=f"{m.group(1)}. {m.group(2)}年",
-                        message=f"「{m.group(0)}」 at offset {m.start()} looks like a list marker fused with a year by OCR"))
+                        message=f"偏移 {m.start()} 处「{m.group(0)}」像是 OCR 把序号和年份连在了一起"))
     for m in _LETTER_IN_NUMBER.finditer(text):
         fixed = m.group(0).translate(str.maketrans("OolIS", "00115"))
         out.append(Flag(rule="ocr_letter_in_number", severity="warning", paths=[], found=m.group(0), expected=fixed,
-                        message=f"「{m.group(0)}」 at offset {m.start()} mixes letters and digits; probably {fixed}"))
+                        message=f"偏移 {m.start()} 处「{m.group(0)}」数字中夹有字母，可能是 {fixed}"))
     return out
 
 
@@ -55,5 +55,5 @@ def one_char_fixes(flags: list[Flag]) -> list[Flag]:
         e, fo = f.expected, f.found
         if _single_digit_step(e - fo) or _one_char_apart(format(e.normalize(), "f"), format(fo.normalize(), "f")):
             out.append(Flag(rule="ocr_suspect_digit", severity="warning", paths=f.paths, expected=e, found=fo,
-                            message=f"{f.rule}: {fo} vs {e} differ by one digit; check the scan for a misread before treating it as the report's error"))
+                            message=f"{f.rule}：{fo} 与 {e} 只差一位数字；请先核对扫描件是否识别有误，再认定为报告本身的错误"))
     return out

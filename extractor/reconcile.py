@@ -95,7 +95,7 @@ def budget_parts(r: Record) -> list[Flag]:
             if sev:
                 paths = [f"budget.{f}" for f in (("total_budget", "basic_budget", "project_budget") if name == "budget" else ("executed", "basic_executed", "project_executed"))]
                 out.append(Flag(rule="budget_parts_sum", severity=sev, paths=paths, expected=s, found=total.value,
-                                message=f"基本支出 {basic.value} + 项目支出 {project.value} = {s}, but the stated total is {total.value}"))
+                                message=f"基本支出 {basic.value} + 项目支出 {project.value} = {s}，与所述合计 {total.value} 不符"))
     return out
 
 
@@ -110,7 +110,7 @@ def project_totals(r: Record) -> list[Flag]:
         if sev:
             out.append(Flag(rule="projects_sum", severity=sev, expected=s, found=total.value,
                             paths=[f"budget.project_{field}"] + [f"projects[{i}].{field}" for i in range(len(values))],
-                            message=f"the {len(values)} projects' {field} add up to {s}, but the project total is {total.value}"))
+                            message=f"{len(values)} 个项目的{'预算数' if field == 'budget' else '执行数'}合计 {s}，与项目支出合计 {total.value} 不符"))
     return out
 
 
@@ -128,7 +128,7 @@ def income_parts(r: Record) -> list[Flag]:
             out.append(Flag(rule="income_parts_sum" if "revenue" in ppath else "expenditure_parts_sum", severity=sev,
                             expected=s, found=total.value,
                             paths=[tpath] + [f"{ppath}[{i}].amount" for i in range(len(parts))],
-                            message=f"the parts ({', '.join(p.name for p in parts)}) add up to {s}, but the stated total is {total.value}"))
+                            message=f"其中各项（{'、'.join(p.name for p in parts)}）合计 {s}，与所述合计 {total.value} 不符"))
     return out
 
 
@@ -149,7 +149,7 @@ def shares(r: Record) -> list[Flag]:
             if sev:
                 out.append(Flag(rule="share", severity=sev, expected=_q(expected, 2), found=p.share_pct.value,
                                 paths=[f"{ppath}[{i}].share_pct", f"{ppath}[{i}].amount", tpath],
-                                message=f"{p.name} {p.amount.value} / {total.value} = {_q(expected, 2)}%, but the report says 占 {p.share_pct.value}%"))
+                                message=f"{p.name} {p.amount.value} / {total.value} = {_q(expected, 2)}%，报告写占 {p.share_pct.value}%"))
     return out
 
 
@@ -172,8 +172,8 @@ def execution_rates(r: Record) -> list[Flag]:
             bp = f"{base}.budget" if base != "budget" else "budget.total_budget"
             out.append(Flag(rule="execution_rate", severity=sev, expected=_q(expected, 4), found=rate.value,
                             paths=[path, ep, bp],
-                            message=f"{executed.value} / {budget.value} = {_q(expected, 4)}%, but the stated rate is {rate.value}%"
-                            + (" (truncated, not rounded)" if sev == "info" else "")))
+                            message=f"{executed.value} / {budget.value} = {_q(expected, 4)}%，报告写执行率 {rate.value}%"
+                            + ("（截断而非四舍五入，truncated）" if sev == "info" else "")))
     return out
 
 
@@ -188,7 +188,7 @@ def success_rates(r: Record) -> list[Flag]:
         if sev:
             out.append(Flag(rule="success_rate", severity=sev, expected=_q(expected, 2), found=x.rate_pct.value,
                             paths=[f"ratios[{i}].rate_pct", f"ratios[{i}].part", f"ratios[{i}].total"],
-                            message=f"{x.name}: {x.part.value} / {x.total.value}{'（约）' if x.total.approx else ''} = {_q(expected, 2)}%, but the report says {x.rate_pct.value}%"))
+                            message=f"{x.name}：{x.part.value} / {x.total.value}{'（约）' if x.total.approx else ''} = {_q(expected, 2)}%，报告写 {x.rate_pct.value}%"))
     return out
 
 
@@ -205,8 +205,8 @@ def sub_counts(r: Record) -> list[Flag]:
         sev = "error" if s > bd.total.value and not approx else "warning"
         out.append(Flag(rule="sub_counts", severity=sev, expected=s, found=bd.total.value,
                         paths=[f"breakdowns[{i}].total"] + [f"breakdowns[{i}].parts[{j}]" for j in range(len(bd.parts))],
-                        message=f"{bd.name}: the listed sub-counts add up to {s}{bd.unit}, the stated total is {bd.total.value}{bd.unit}"
-                        + (" (they do not cover it)" if s < bd.total.value else "")))
+                        message=f"{bd.name}：其中所列各项合计 {s}{bd.unit}，所述总数 {bd.total.value}{bd.unit}"
+                        + ("（各项未能覆盖总数）" if s < bd.total.value else "")))
     return out
 
 
@@ -296,7 +296,7 @@ def indicator_total(r: Record) -> list[Flag]:
         return []
     return [Flag(rule="indicator_scores_sum", severity=sev, expected=s, found=total.value,
                  paths=["score.total"] + [f"indicators[{k}].score" for k, _ in leaves],
-                 message=f"the {len(leaves)} indicator scores add up to {s}, but the total score is {total.value}")]
+                 message=f"{len(leaves)} 项指标得分合计 {s}，与总分 {total.value} 不符")]
 
 
 def score_within_weight(r: Record) -> list[Flag]:
@@ -305,7 +305,7 @@ def score_within_weight(r: Record) -> list[Flag]:
         if i.score and i.weight and i.score.value > i.weight.value:
             out.append(Flag(rule="score_above_weight", severity="error", expected=i.weight.value, found=i.score.value,
                             paths=[f"indicators[{k}].score", f"indicators[{k}].weight"],
-                            message=f"{i.name}: score {i.score.value} exceeds its weight {i.weight.value}"))
+                            message=f"{i.name}：得分 {i.score.value} 超过分值 {i.weight.value}"))
     return out
 
 
@@ -323,14 +323,14 @@ def weights_sum(r: Record) -> list[Flag]:
         if s != parent.weight.value:
             out.append(Flag(rule="weights_sum", severity="error", expected=s, found=parent.weight.value,
                             paths=[f"indicators[{k}].weight"] + [f"indicators[{j}].weight" for j, _ in kids],
-                            message=f"{parent.name}: weight {parent.weight.value}, but its {len(kids)} sub-indicators' weights add up to {s}"))
+                            message=f"{parent.name}：分值 {parent.weight.value}，其下 {len(kids)} 项指标分值合计 {s}"))
     tops = [(k, i) for k, i in enumerate(inds) if i.level == 1]
     if len(tops) >= 2 and all(i.weight is not None for _, i in tops) and any(i.parent is None for _, i in tops):
         s = sum((i.weight.value for _, i in tops), Decimal(0))  # type: ignore[union-attr]
         if s != HUNDRED:
             out.append(Flag(rule="weights_total", severity="error", expected=HUNDRED, found=s,
                             paths=[f"indicators[{k}].weight" for k, _ in tops],
-                            message=f"the level-1 weights add up to {s}, not 100"))
+                            message=f"一级指标分值合计 {s}，不是 100"))
     return out
 
 
@@ -363,7 +363,7 @@ def indicator_formula(r: Record) -> list[Flag]:
             out.append(Flag(rule="indicator_formula", severity="warning" if inferred and sev == "error" else sev,
                             expected=_q(expected, 2), found=i.score.value,
                             paths=[f"indicators[{k}].score", f"indicators[{k}].actual", f"indicators[{k}].target"],
-                            message=f"{i.name}: {a}/{t} × {weight}{' (inferred weight)' if inferred else ''} = {_q(expected, 2)}, but the score is {i.score.value}"))
+                            message=f"{i.name}：{a}/{t} × {weight}{'（分值为推断）' if inferred else ''} = {_q(expected, 2)}，报告得分 {i.score.value}"))
     return out
 
 
@@ -376,7 +376,7 @@ def grade_band(r: Record) -> list[Flag]:
         return []
     right = next((name for name, (a, b) in GRADE_BANDS.items() if a <= s.value <= b), "?")
     return [Flag(rule="grade_band", severity="error", expected=right, found=g.value, paths=["score.grade", "score.total"],
-                 message=f"score {s.value} falls in band {right}, but the grade is {g.value}")]
+                 message=f"得分 {s.value} 属于“{right}”档，报告评价等级为“{g.value}”")]
 
 
 def stated_twice(r: Record) -> list[Flag]:
@@ -391,7 +391,7 @@ def stated_twice(r: Record) -> list[Flag]:
         if sev and st.value != current.value:
             out.append(Flag(rule="stated_twice", severity=sev, expected=current.value, found=st.value,
                             paths=[st.path, f"restatements[{k}]"],
-                            message=f"{st.path} is {current.value} in one place and {st.value} in another"))
+                            message=f"{st.path} 一处写 {current.value}，另一处写 {st.value}"))
     return out
 
 

@@ -73,7 +73,7 @@ def test_truncated_rate_is_info():
     r = rec()
     r.budget.total_budget, r.budget.executed, r.budget.execution_rate_pct = amt("3"), amt("2"), num("66.66")
     (f,) = rc.execution_rates(r)
-    assert f.severity == "info" and "truncated" in f.message
+    assert f.severity == "info" and "截断" in f.message
 
 
 def test_success_rate_and_approximate_totals():
