@@ -35,7 +35,7 @@ from extractor.normalize import (
     parse_percent,
 )
 from extractor.segment import Layout, heading_of
-from extractor.tables import Cell, Row, Table
+from extractor.tables import Cell, Row, Table, lines_of
 
 CJK = "\u4e00-\u9fff"
 
@@ -55,12 +55,7 @@ def _chrome_line(line: str, lex: Lexicon) -> bool:
 
 def mask_chrome(text: str, lex: Lexicon) -> tuple[str, list[tuple[int, int]]]:
     """The text with chrome lines blanked (same length, offsets unchanged), and their spans."""
-    spans = []
-    pos = 0
-    for line in text.split("\n"):
-        if _chrome_line(line, lex):
-            spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
+    spans = [(a, b) for a, b, line in lines_of(text) if _chrome_line(line, lex)]
     if not spans:
         return text, []
     chars = list(text)
@@ -75,13 +70,11 @@ def mask_chrome(text: str, lex: Lexicon) -> tuple[str, list[tuple[int, int]]]:
 def title_lines(text: str, n: int = 6) -> list[tuple[int, str]]:
     """The first non-empty lines (after chrome was blanked), with the offset of their text."""
     out = []
-    pos = 0
-    for line in text.split("\n"):
+    for pos, _end, line in lines_of(text):
         if line.strip():
             out.append((pos + len(line) - len(line.lstrip()), line.strip()))
             if len(out) >= n:
                 break
-        pos += len(line) + 1
     return out
 
 
@@ -487,9 +480,7 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
     labels = sorted({label for ls in lex.keyvalue.values() for label in ls if not re.search(r"[(（]", label)}, key=len, reverse=True)
     pattern = re.compile("|".join(map(re.escape, labels)))
     org = _org_re(lex)
-    pos = 0
-    for line in doc.text.split("\n"):
-        start, pos = pos, pos + len(line) + 1
+    for start, _end, line in lines_of(doc.text):
         if len(line) < 60 or any(t.start <= start < t.end for t in layout.tables) or re.search(r"[。；]", line[:200]) is None and " " in line.strip():
             continue
         columns = {k for k, ls in lex.columns.items() for label in ls if len(label) >= 2 and label in line}
@@ -545,12 +536,8 @@ def _read_line_start_numbers(doc: Document, layout: Layout, facts: TableFacts) -
     next line (「必要性 (政策依据)」 / 「5 5 可行性 (政策完善)」): 分值 and 得分 belong to the name that ends
     the line before. Read only when a run of at least four such rows all hold (score <= weight, and
     a weight written in the name, 「测算依据(5 分)」, agrees); otherwise nothing, and a note."""
-    lines: list[tuple[int, str]] = []
-    pos = 0
-    for line in doc.text.split("\n"):
-        if line.strip() and not any(t.start <= pos < t.end for t in layout.tables):
-            lines.append((pos, line))
-        pos += len(line) + 1
+    lines = [(pos, line) for pos, _end, line in lines_of(doc.text)
+             if line.strip() and not any(t.start <= pos < t.end for t in layout.tables)]
     run: list[Indicator] = []
     bad = False
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractor.tables import Table, find_tables
+from extractor.tables import Table, find_tables, lines_of
 
 _CN = "一二三四五六七八九十"
 _HEADING_PATTERNS: list[tuple[int, re.Pattern[str], int]] = [
@@ -62,15 +62,6 @@ class Layout:
             level = hit.children
 
 
-def _lines(text: str) -> list[tuple[int, int, str]]:
-    out = []
-    pos = 0
-    for line in text.split("\n"):
-        out.append((pos, pos + len(line), line))
-        pos += len(line) + 1
-    return out
-
-
 def heading_of(line: str) -> tuple[int, str] | None:
     """(level, title) when a line is a heading, else None."""
     s = line.strip()
@@ -98,7 +89,7 @@ def heading_of(line: str) -> tuple[int, str] | None:
 
 def find_sections(text: str, table_ranges: list[tuple[int, int]] = ()) -> list[Section]:
     flat: list[Section] = []
-    for start, end, line in _lines(text):
+    for start, end, line in lines_of(text):
         if any(a <= start < b for a, b in table_ranges):
             continue
         h = heading_of(line)

@@ -76,7 +76,8 @@ class Table:
         return self.title or f"{self.kind} table at offset {self.start}"
 
 
-def _lines(text: str) -> list[tuple[int, int, str]]:
+def lines_of(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, line) for every line of the text."""
     out = []
     pos = 0
     for line in text.split("\n"):
@@ -234,7 +235,7 @@ def _spaced_table(s: int, line: str, title: str) -> Table | None:
 def find_tables(text: str, table_spans: list[tuple[int, int]] = (), hinted_kind: str = "docx") -> list[Table]:
     """Every table of the text, in order, whatever its flattening."""
     tables: list[Table] = []
-    lines = _lines(text)
+    lines = lines_of(text)
     i = 0
     while i < len(lines):
         start, _end, line = lines[i]
