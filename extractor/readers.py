@@ -235,12 +235,12 @@ def _num_cell(doc: Document, cell: Cell) -> GroundedNum | None:
 
 def table_unit(table: Table, text: str) -> str | None:
     """The money unit a table states once: 「单位：万元」 above it, 「（万元）」 in a header."""
-    around = text[max(0, table.start - 80):table.start] + " ".join(c.clean for c in table.cells[:60])
-    m = re.search(r"[（(]\s*(万元|元|亿元|千元)\s*[)）]|单位\s*[：:]\s*(万元|元|亿元|千元)", around)
-    return (m.group(1) or m.group(2)) if m else None
+    return declared_unit(text[max(0, table.start - 80):table.start] + " " + " ".join(c.clean for c in table.cells[:60]))
 
 
-def _keyvalue_cells(cells: list[Cell], lex: Lexicon, out: dict[str, GroundedStr], doc: Document, grid: bool) -> None:
+def _keyvalue_cells(cells: list[Cell], lex: Lexicon, out: dict[str, GroundedStr], doc: Document) -> None:
+    """Label cells (主管部门, 项目名称, 自评得分 …) and the value in the next non-empty cell, or
+    written 「label：value」 in one cell."""
     for i, c in enumerate(cells):
         key = lex.keyvalue_of(c.clean)
         if key is None:
@@ -257,7 +257,7 @@ def _keyvalue_cells(cells: list[Cell], lex: Lexicon, out: dict[str, GroundedStr]
         nxt = next((x for x in cells[i + 1 : i + 3] if x.clean), None)
         if nxt is None or lex.keyvalue_of(nxt.clean) or lex.column_of(nxt.clean):
             continue
-        out[key] = g_str(doc, nxt.clean, nxt.start, nxt.end) if nxt.clean == nxt.raw else g_str(doc, nxt.raw, nxt.start, nxt.end)
+        out[key] = g_str(doc, nxt.clean, nxt.start, nxt.end)
 
 
 def _header_map(row: Row, lex: Lexicon) -> dict[int, str]:
@@ -284,9 +284,9 @@ def _read_below(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> Non
     """Budget blocks that put each label above its amount: 「总预算（万元）」 … 「3096.04」 in the
     column under it, within the next three rows."""
     head = " ".join(c.clean for r in t.rows[:12] for c in r.cells)
-    if not any(w in head for w in lex.below["tables_with"]) or lex.keyvalue["project_name"][0] in head \
-            or any(lex.row_of(c.clean) == "total" for c in t.cells):
-        return
+    if not any(w in head for w in lex.below["tables_with"]) or \
+            any(lex.keyvalue_of(c.clean) == "project_name" or lex.row_of(c.clean) == "total" for c in t.cells):
+        return  # a project table's funding block is read by its rows
     labels = {norm_label(label): path for path, ls in lex.below.items() if path != "tables_with" for label in ls}
     unit = table_unit(t, doc.text)
     for ri, row in enumerate(t.rows):
@@ -412,7 +412,7 @@ def _is_record_label(c: Cell) -> bool:
 
 def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> None:
     cells = t.cells
-    _keyvalue_cells(cells, lex, facts.keyvalues, doc, grid=False)
+    _keyvalue_cells(cells, lex, facts.keyvalues, doc)
     # column labels in stream order after the first indicator-level label
     start = next((i for i, c in enumerate(cells) if lex.column_of(c.clean) in ("level1", "level2", "level3", "target", "actual")), None)
     if start is None:
@@ -593,7 +593,7 @@ def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
     for t in layout.tables:
         if t.grid:
             for row in t.rows:
-                _keyvalue_cells(row.cells, lex, facts.keyvalues, doc, grid=True)
+                _keyvalue_cells(row.cells, lex, facts.keyvalues, doc)
             _read_grid(doc, t, lex, facts)
             _read_below(doc, t, lex, facts)
         else:
