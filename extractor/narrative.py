@@ -89,15 +89,15 @@ _TRAILERS = r"(?:为|达|达到|共|计|约|了|合计|总数|数量|共计|累�
 _STAFF_CTX = re.compile(r"编制|实有|在职|退休|离休|遗属|人员情况|组织机构|内设|职称|学历")
 
 
-def outputs(doc: Document, layout: Layout) -> list[Output]:
+def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> list[Output]:
     """Quantified outputs in the narrative: 法律援助案件1002件, 调解成功2860件, 4000余起."""
     text = doc.text
     lex = lexicon.load()
     out: list[Output] = []
     seen: set[tuple[str, Decimal, str]] = set()
     for m in COUNT_RE.finditer(text):
-        if in_table(layout, m.start()) and not _in_narrative_cell(layout, m.start()):
-            continue
+        if in_table(layout, m.start()) and not _in_narrative_cell(layout, m.start()) or any(a <= m.start() < b for a, b in skip):
+            continue  # a table's cells are indicators, not results
         if re.fullmatch(r"[零〇一二两三四五六七八九十]", m.group("num")):
             continue  # 两次, 三项制度: a word, not a reported quantity
         rest = re.split(r"[。；;\n]", text[m.end(): m.end() + 12])[0]  # what follows, in the same sentence

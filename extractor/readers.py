@@ -472,6 +472,26 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
         facts.doubtful.append(f"{t.name}: 「{funding_header[0].clean}」等资金列")
 
 
+def run_together_blocks(text: str, layout: Layout, lex: Lexicon) -> list[list[tuple[int, str]]]:
+    """Tables whose header and cells ran into long lines with no separators (OCR of a Word table):
+    a dense line holding three or more column labels, and the dense lines after it (a page marker
+    「2、」 at their start dropped). Each block is its lines as (offset, text)."""
+    blocks: list[list[tuple[int, str]]] = []
+    block: list[tuple[int, str]] = []
+    for start, _end, line in [*lines_of(text), (len(text), len(text), "")]:
+        punct = sum(line.count(c) for c in "，。；,;、：:")
+        dense = len(line) >= 60 and punct < len(line) * 0.045 and not any(t.start <= start < t.end for t in layout.tables)
+        columns = {k for k, ls in lex.columns.items() for label in ls if len(label) >= 2 and label in line} if dense else set()
+        if dense and (len(columns) >= 3 or block):  # a table's header run into its cells, not prose
+            marker = re.match(r"\s*\d{1,2}、", line) if block else None
+            cut = marker.end() if marker else 0
+            block.append((start + cut, line[cut:]))
+        elif block:
+            blocks.append(block)
+            block = []
+    return blocks
+
+
 def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: TableFacts) -> None:
     """A table that OCR or a converter ran into one long line with no separators at all
     (「项目名称初中公用经费主管部门银川市教育局实施第位自评得分98」): a label's value is what stands
@@ -480,13 +500,14 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
     labels = sorted({label for ls in lex.keyvalue.values() for label in ls if not re.search(r"[(（]", label)}, key=len, reverse=True)
     pattern = re.compile("|".join(map(re.escape, labels)))
     org = _org_re(lex)
+    for block in run_together_blocks(doc.text, layout, lex):
+        facts.doubtful.append(f"「{block[0][1].strip()[:24]}…」的表头与单元格连成一行，只读取能确定的行")
+        if not facts.indicators:
+            j = "".join(text for _, text in block)
+            _read_run_together_rows(doc, j, [a + i for a, text in block for i in range(len(text))], lex, facts)
     for start, _end, line in lines_of(doc.text):
         if len(line) < 60 or any(t.start <= start < t.end for t in layout.tables) or re.search(r"[。；]", line[:200]) is None and " " in line.strip():
             continue
-        columns = {k for k, ls in lex.columns.items() for label in ls if len(label) >= 2 and label in line}
-        punct = sum(line.count(c) for c in "，。；,;、：:")
-        if len(columns) >= 3 and punct < len(line) * 0.045:  # a table's header run into its cells, not prose
-            facts.doubtful.append(f"「{line.strip()[:24]}…」的表头与单元格连成一行")
         hits = [m for m in pattern.finditer(line)]
         if len(hits) < 2:
             continue
@@ -508,6 +529,94 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
                 n = re.match(r"\d{1,3}(?:\.\d{1,2})?", value)
                 if n:
                     facts.keyvalues[key] = g_str(doc, n.group(0), a, a + n.end())
+
+
+_MARK = re.compile(rf"(?P<name>[{CJK}]{{2,12}})[（(](?P<w>\d{{1,2}})分[)）]")
+_DASH_ROW = re.compile(r"(?P<w>\d{1,2})[一\-—](?P<x>[^\d]{2,40}?|\d{1,3}(?:\.\d{1,2})?%)(?P<s>\d{1,2})(?![\d.%])")
+_OCR_NOISE = re.compile(r"指标\s*[\dLl]\s*[:：]?")
+
+
+def _dup_row_at(j: str, p: int) -> tuple[int, int, int, int] | None:
+    """「办公所需成本415万元15万元4」 read at the digit p: 分值 4, 年度指标值 = 实际完成值 = 15万元 (written
+    twice), 得分 4 -> (weight end, value length, score start, score end); None unless exactly one
+    split makes the value repeat and ends in a score no larger than the weight."""
+    found = []
+    for wl in (1, 2):
+        if not j[p:p + wl].isdigit():
+            continue
+        q = p + wl
+        for xl in range(2, 31):
+            x = j[q:q + xl]
+            if j[q + xl:q + 2 * xl] != x or not re.search(rf"[{CJK}%]", x):
+                continue
+            sm = re.match(r"\d{1,2}(?![\d.%])", j[q + 2 * xl:])
+            if sm and 0 < int(j[p:q]) <= 40 and int(sm.group(0)) <= int(j[p:q]):
+                found.append((q, xl, q + 2 * xl, q + 2 * xl + sm.end()))
+    return found[0] if len(found) == 1 else None
+
+
+def _read_run_together_rows(doc: Document, j: str, where: list[int], lex: Lexicon, facts: TableFacts) -> None:
+    """Indicator rows of a table run into one stream (OCR of a Word table): after the header, each
+    row is 名称 分值 指标值 实际值 得分 with nothing between. A row is read only where its shape makes
+    the split certain: the target written twice the same (「保障人数102370人2370人10」 is not: 10|2370?
+    102|370?), or a dash for no target (「完整性4一目标明确、内容细化、目标量化4」); weights written
+    after group names (「项目决策(10分)」) are read as their indicators."""
+    ends = [m.end() for label in lex.columns["reason"] for m in re.finditer(re.escape(label), j)] or \
+        [m.end() for label in lex.columns["score"] for m in re.finditer(re.escape(label), j)]
+    if not ends:
+        return
+    cursor = max(ends)  # the header's last cell
+
+    def span(a: int, b: int) -> tuple[int, int] | None:
+        s, e = where[a], where[b - 1] + 1
+        return (s, e) if e - s == b - a else None  # one stretch of the document
+
+    rows: list[Indicator] = []
+    while cursor < len(j):
+        best = None
+        for p in range(cursor + 1, len(j)):
+            if not j[p].isdigit() or j[p - 1].isdigit():
+                continue
+            dash = _DASH_ROW.match(j, p)
+            if dash and int(dash.group("s")) <= int(dash.group("w")):
+                best = ("dash", p, dash)
+                break
+            dup = _dup_row_at(j, p)
+            if dup:
+                best = ("dup", p, dup)
+                break
+        if best is None:
+            break
+        kind, p, m = best
+        name_text = j[cursor:p]
+        for mk in _MARK.finditer(name_text):
+            sp = span(cursor + mk.start("w"), cursor + mk.end("w"))
+            if sp:
+                nm = _OCR_NOISE.sub("", mk.group("name"))
+                level = 2 if nm.endswith("指标") and nm not in ("产出指标", "效益指标", "满意度指标") else 1
+                rows.append(Indicator(level=level, name=nm, weight=g_num(doc, Decimal(mk.group("w")), *sp)))  # type: ignore[arg-type]
+        name = _OCR_NOISE.sub("", _MARK.sub("", name_text))
+        name = re.sub(rf"^.*[^{CJK}（()）、,，]", "", name).strip(",，")  # after what rows could not be read, only the last words name this one
+        if kind == "dash":
+            ws, ss, xs = span(m.start("w"), m.end("w")), span(m.start("s"), m.end("s")), span(m.start("x"), m.end("x"))
+            end = m.end()
+            w_val, s_val = Decimal(m.group("w")), Decimal(m.group("s"))
+            target = None
+        else:
+            q, xl, s0, s1 = m
+            ws, ss, xs = span(p, q), span(s0, s1), span(q + xl, q + 2 * xl)
+            ts = span(q, q + xl)
+            end = s1
+            w_val, s_val = Decimal(j[p:q]), Decimal(j[s0:s1])
+            target = g_str(doc, j[q:q + xl], *ts) if ts else None
+        if ws and ss and re.search(rf"[{CJK}]{{2}}", name):
+            ind = Indicator(level=3, name=name, weight=g_num(doc, w_val, *ws), score=g_num(doc, s_val, *ss), target=target)
+            if xs:
+                ind.actual = g_str(doc, doc.text[xs[0]:xs[1]], *xs)
+            rows.append(ind)
+        cursor = end
+    if sum(1 for r in rows if r.level == 3) >= 3:
+        facts.indicators.extend(rows)
 
 
 _LEAD = re.compile(r"^\s*(?P<a>\d{1,3}(?:\.\d{1,2})?)(?:\s+(?P<b>\d{1,3}(?:\.\d{1,2})?))?(?![\d.])\s*(?P<rest>.*)$")

@@ -78,7 +78,8 @@ def extract(doc: Document, layout: Layout) -> Record:
     rec.projects = projects(doc, layout)
     if project_report and not rec.projects:
         rec.projects = _the_project(doc, rec, facts, lex)
-    rec.outputs = outputs(doc, layout)
+    dense = [(b[0][0], b[-1][0] + len(b[-1][1])) for b in readers.run_together_blocks(text, layout, lex)]
+    rec.outputs = outputs(doc, layout, dense)
     rec.staffing = Staffing()
     for path in ("staffing.authorized", "staffing.actual", "staffing.retired"):
         v = said.get(path)
