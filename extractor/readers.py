@@ -424,6 +424,10 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             order.append(k)
     if not order:
         return
+    # a table that names one numeric column only, its 得分 / 自评得分 (no 分值), has its scores in the
+    # number that ends each record (区域绩效目标自评表: 「指标1:… 已完成 已完成 5」)
+    named = {lex.column_of(c.clean) for c in cells} | {lex.keyvalue_of(c.clean) for c in cells}
+    trailing_score = "weight" not in named and "score" not in order and bool(named & {"score", "score_total"})
     labels = [i for i, c in enumerate(cells) if i >= start and _is_record_label(c)]
     for n, i in enumerate(labels):
         stop = labels[n + 1] if n + 1 < len(labels) else len(cells)
@@ -440,6 +444,8 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
             continue  # more values than columns: which is which is not certain
         ind = Indicator(level=3, name=indicator_name(cells[i].clean))
+        if trailing_score and len(extra) == 1:
+            ind.score = _num_cell(doc, extra[0])
         ok = True
         for key, c in zip(order, values):
             if key in ("weight", "score"):

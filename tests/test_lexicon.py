@@ -263,3 +263,22 @@ def test_a_table_run_into_one_line_yields_only_the_rows_it_can_split(tmp_path):
     assert r.projects[0].name == "初中公用经费" and r.department.value == "某市教育局" and r.score.total.value == 98
     assert any(f.rule == "table_not_understood" for f in r.flags)
     assert not r.outputs  # the cells of an indicator table are not results
+
+
+def _paragraphs(*cells):
+    return "\n\n".join(cells) + "\n"
+
+
+def test_a_table_that_names_only_its_score_column_scores_each_record(tmp_path):
+    head = ["食品监管补助资金区域绩效目标自评表", "专项名称", "食品监管补助资金", "自评得分", "100", "预算执行情况", "预算数:", "2.38",
+            "执行数:", "2.38", "20", "年度绩效指标完成情况", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成指标值", "50",
+            "产出指标", "质量指标"]
+    rows = ["指标1:违法案件查办率", "100%", "100%", "4", "指标2:食品经营环节风险分级", "100%", "100%", "5",
+            "指标3:食品安全宣传活动", "已完成", "已完成", "3"]
+    r = rules_record(tmp_path, _paragraphs(*head, *rows))
+    assert [(i.name, i.target.value, i.actual.value, i.score.value, i.weight) for i in r.indicators] == [
+        ("违法案件查办率", "100%", "100%", 4, None), ("食品经营环节风险分级", "100%", "100%", 5, None),
+        ("食品安全宣传活动", "已完成", "已完成", 3, None)]
+    assert (r.budget.total_budget.value, r.budget.executed.value) == (D("2.38"), D("2.38"))
+    with_weights = _paragraphs(*head[:14], "分值", *head[14:], *rows)  # a 分值 column too: the number is not known
+    assert all(i.score is None for i in rules_record(tmp_path, with_weights).indicators)
