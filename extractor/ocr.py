@@ -94,4 +94,27 @@ def ocr_image_bytes(data: bytes) -> str:
     if result is None or result.boxes is None:
         return ""
     boxes = [(b.tolist() if hasattr(b, "tolist") else b, t) for b, t in zip(result.boxes, result.txts)]
-    return join_pdf_lines(boxes_to_text(boxes).split("\n"))
+    return join_pdf_lines(boxes_to_text(boxes, rulings(np.asarray(image.convert("L")))).split("\n"))
+
+
+def rulings(gray: Any) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """The page's ruling lines (horizontal, vertical) as (position, start, end): dark runs a
+    morphological opening keeps with a long flat (or tall thin) element, so text strokes go."""
+    import cv2  # type: ignore[import-not-found]  # comes with rapidocr
+    import numpy as np
+
+    h, w = gray.shape
+    ink = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -2)
+    out: list[list[tuple[float, float, float]]] = []
+    for kernel, horizontal in (((max(20, w // 25), 1), True), ((1, max(20, h // 60)), False)):
+        mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        n, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        found = []
+        for x, y, bw, bh, _area in stats[1:n]:
+            if horizontal and bw >= w * 0.1:
+                found.append((float(y + bh / 2), float(x), float(x + bw)))
+            elif not horizontal and bh >= h * 0.02:
+                found.append((float(x + bw / 2), float(y), float(y + bh)))
+        out.append(found)
+    del np
+    return out[0], out[1]

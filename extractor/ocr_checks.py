@@ -2,6 +2,8 @@
 
 - Shapes that suggest a misread: a list marker fused with a year (「1.2024年」 for 「1. 2024年」)
   and numbers with a letter inside (0/O, 1/l/I, 5/S, 8/B).
+- A decimal point the engine dropped: in a table column whose amounts are written with two
+  decimals, an integer such as 240 or 1280 (2.40 and 12.80 on the page).
 - Reconciliation errors that a single misread digit would explain: the difference between
   what the numbers say and what the report states is one digit in one place (±d×10^k), or
   the stated value differs from the expected one in exactly one character.
@@ -13,6 +15,7 @@ import re
 from decimal import Decimal
 
 from extractor.models import Flag
+from extractor.tables import Table
 
 _FUSED_YEAR = re.compile(r"(?<![\d.．])(\d{1,2})[.．]((?:19|20)\d{2})\s*年")
 _LETTER_IN_NUMBER = re.compile(
@@ -31,6 +34,27 @@ def shape_flags(text: str) -> list[Flag]:
         fixed = m.group(0).translate(str.maketrans("OolIS", "00115"))
         out.append(Flag(rule="ocr_letter_in_number", severity="warning", paths=[], found=m.group(0), expected=fixed,
                         message=f"偏移 {m.start()} 处「{m.group(0)}」数字中夹有字母，可能是 {fixed}"))
+    return out
+
+
+def dropped_points(tables: list[Table]) -> list[Flag]:
+    """Integers in a column of amounts written with a fixed number of decimals: a decimal point
+    the OCR engine missed (「240」 where the column reads 35.20, 40.00, 6.40 …)."""
+    out = []
+    for t in tables:
+        if not t.grid:
+            continue
+        for col in range(max(len(r.cells) for r in t.rows)):
+            cells = [r.cells[col] for r in t.rows if col < len(r.cells) and re.fullmatch(r"\d+(?:\.\d+)?", r.cells[col].clean)]
+            places = [len(c.clean.split(".")[1]) for c in cells if "." in c.clean]
+            if len(places) < 3 or len(set(places)) != 1:
+                continue
+            d = places[0]
+            for c in cells:
+                if "." not in c.clean and len(c.clean) > d and c.clean != "0":
+                    fixed = f"{c.clean[:-d]}.{c.clean[-d:]}"
+                    out.append(Flag(rule="ocr_dropped_point", severity="warning", paths=[], found=c.clean, expected=fixed,
+                                    message=f"偏移 {c.start} 处「{c.clean}」所在列的数都写 {d} 位小数，可能是 OCR 漏识小数点：{fixed}"))
     return out
 
 

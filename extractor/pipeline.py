@@ -67,7 +67,8 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
     if doc.ocr:
         from extractor import ocr_checks
 
-        record.flags += ocr_checks.shape_flags(doc.text) + ocr_checks.one_char_fixes(record.flags)
+        record.flags += (ocr_checks.shape_flags(doc.text) + ocr_checks.dropped_points(layout.tables)
+                         + ocr_checks.one_char_fixes(record.flags))
     if options.backend == "rules":
         record.extraction.seconds = round(time.perf_counter() - t0, 3)
     return record

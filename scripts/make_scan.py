@@ -1,6 +1,11 @@
-"""Build the scanned fixtures from seed 000: image-only pages, as a scanner would make them.
+"""Build the scanned fixtures: image-only pages, as a scanner would make them.
 
     python scripts/make_scan.py [--font /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc]
+
+Also the scan of a ruled table: page 5 of fixtures/004_424dabb8b7582373.pdf (its project table
+drawn with grid lines) rendered by Debian's pdftoppm (poppler-utils, with fonts-wqy-zenhei and
+poppler-data for the CJK font) at 150 dpi, with the same speckle and blur and a skew of 0.2
+degree: fixtures/004_424dabb8b7582373.scan-p5.png.
 
 The seed's paragraphs are set in a CJK TrueType font (Debian's fonts-wqy-zenhei) at 150 dpi,
 then each page gets mild skew (under one degree), speckle noise and a slight blur, and the
@@ -81,6 +86,29 @@ def write_pdf(pages: list, path: Path) -> None:  # noqa: ANN401
     c.save()
 
 
+def scan_of_table_page() -> Path:
+    """Page 5 of the 004 PDF, its project table with ruling lines, as a scanner gives it."""
+    import subprocess
+    import tempfile
+
+    from PIL import Image, ImageFilter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["pdftoppm", "-f", "5", "-l", "5", "-r", str(DPI), "-gray", "-png",
+                        str(ROOT / "fixtures" / "004_424dabb8b7582373.pdf"), f"{tmp}/p"], check=True)
+        img = Image.open(next(Path(tmp).glob("p*.png"))).convert("L")
+    rng = random.Random(20261123)
+    img = img.rotate(0.2, resample=Image.BICUBIC, fillcolor=255)
+    px = img.load()
+    for _ in range(img.size[0] * img.size[1] // 1500):
+        x, y = rng.randrange(img.size[0]), rng.randrange(img.size[1])
+        px[x, y] = rng.choice((0, 90, 160, 255))
+    img = img.filter(ImageFilter.GaussianBlur(0.6)).point(lambda v: min(255, (v // 64) * 85)).quantize(4)
+    out = ROOT / "fixtures" / "004_424dabb8b7582373.scan-p5.png"
+    img.save(out, optimize=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--font", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -91,6 +119,8 @@ def main() -> None:
     write_pdf(pages, pdf)
     png = ROOT / "fixtures" / "000_6edb1e7869f995cc.scan-p1.png"
     pages[0].save(png, optimize=True)
+    table = scan_of_table_page()
+    print(f"{table.relative_to(ROOT)}  {table.stat().st_size} bytes")
     for f in (pdf, png):
         print(f"{f.relative_to(ROOT)}  {f.stat().st_size} bytes, {len(pages)} pages" if f == pdf else f"{f.relative_to(ROOT)}  {f.stat().st_size} bytes")
 
