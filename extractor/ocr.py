@@ -101,7 +101,6 @@ def rulings(gray: Any) -> tuple[list[tuple[float, float, float]], list[tuple[flo
     """The page's ruling lines (horizontal, vertical) as (position, start, end): dark runs a
     morphological opening keeps with a long flat (or tall thin) element, so text strokes go."""
     import cv2  # type: ignore[import-not-found]  # comes with rapidocr
-    import numpy as np
 
     h, w = gray.shape
     ink = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -2)
@@ -116,5 +115,4 @@ def rulings(gray: Any) -> tuple[list[tuple[float, float, float]], list[tuple[flo
             elif not horizontal and bh >= h * 0.02:
                 found.append((float(x + bw / 2), float(y), float(y + bh)))
         out.append(found)
-    del np
     return out[0], out[1]
