@@ -347,8 +347,9 @@ def _funding_row(doc: Document, label: Cell, kind: str, cols: dict[str, Cell], u
         if wv is not None:
             facts.indicators.append(Indicator(level=1, name="预算执行率", weight=wv,
                                               score=_num_cell(doc, sc) if sc is not None and sc.clean else None))
+    if kind in lex.grid:
         for col, v in values.items():
-            path = lex.grid["total"].get(col)
+            path = lex.grid[kind].get(col)
             if path and path not in facts.scalars:
                 facts.scalars[path] = v  # type: ignore[assignment]
         return

@@ -282,3 +282,24 @@ def test_a_table_that_names_only_its_score_column_scores_each_record(tmp_path):
     assert (r.budget.total_budget.value, r.budget.executed.value) == (D("2.38"), D("2.38"))
     with_weights = _paragraphs(*head[:14], "分值", *head[14:], *rows)  # a 分值 column too: the number is not known
     assert all(i.score is None for i in rules_record(tmp_path, with_weights).indicators)
+
+
+DEPARTMENT_TABLE = """部门整体支出绩效自评表
+（2023年度）
+| 部门名称 | 某县林业局 | | | | |
+| 年度预算执行情况（万元） | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分 |
+| 年度资金总额 | 900 | 1000.00 | 950.00 | 10 | 95% | 9.5 |
+| 其中：基本支出 | 600 | 620.00 | 610.00 | | | |
+| 项目支出 | 300 | 390.00 | 340.00 | | | |
+"""
+
+
+def test_a_department_table_reads_its_basic_and_project_rows(tmp_path):
+    r = rules_record(tmp_path, DEPARTMENT_TABLE)
+    b = r.budget
+    assert r.report_kind == "部门整体支出绩效自评表" and r.department.value == "某县林业局"
+    assert (b.initial_budget.value, b.total_budget.value, b.executed.value, b.execution_rate_pct.value) == (900, 1000, 950, 95)
+    assert (b.basic_budget.value, b.basic_executed.value, b.project_budget.value, b.project_executed.value) == (620, 610, 390, 340)
+    (f,) = [f for f in r.flags if f.rule == "budget_parts_sum"]  # 620 + 390 = 1010, not 1000
+    assert (f.expected, f.found) == (1010, 1000)
+    assert r.projects == []  # a department table, not a project

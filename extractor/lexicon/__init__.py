@@ -52,10 +52,12 @@ class Lexicon(BaseModel):
         return _lookup(self._column_index(), cell)
 
     def row_of(self, cell: str) -> str | None:
-        """'total', or 'part' for a 其中 row or a known part name; None otherwise."""
+        """A row kind with its own contract paths ([grid.<kind>]: total, basic, project), or
+        'part' for a 其中 row or a known part name; None otherwise."""
         label = norm_label(cell)
-        if label in {norm_label(x) for x in self.rows["total"]}:
-            return "total"
+        for kind in self.grid:
+            if label in {norm_label(x) for x in self.rows.get(kind, [])}:
+                return kind
         if cell.strip().startswith("其中") or label in {norm_label(x) for x in self.rows["parts"]}:
             return "part"
         return None
