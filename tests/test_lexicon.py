@@ -64,6 +64,13 @@ def rules_record(tmp_path: Path, text: str):
     ("2018年，市文化馆事业编制核定数 35 名。实有事业人员 32 名、离退休人员 29 名。", "staffing.authorized", 35),
     ("2018年，市文化馆事业编制核定数 35 名。实有事业人员 32 名、离退休人员 29 名。", "staffing.actual", 32),
     ("全年实际收入1699.12万元，其中财政拨款收入1435.22万元，上年结转结余263.90万元。", "budget.revenue_total", D("1699.12")),
+    # wordings seen in other regions: one string each in fields.toml
+    ("该项目批复预算120万元，截至12月底实际支出118.5万元，资金支付率98.75%。", "budget.total_budget", D("120")),
+    ("该项目批复预算120万元，截至12月底实际支出118.5万元，资金支付率98.75%。", "budget.executed", D("118.5")),
+    ("该项目批复预算120万元，截至12月底实际支出118.5万元，资金支付率98.75%。", "budget.execution_rate_pct", D("98.75")),
+    ("年度预算安排资金300万元，累计拨付280万元。", "budget.total_budget", D("300")),
+    ("年度预算安排资金300万元，累计拨付280万元。", "budget.executed", D("280")),
+    ("经评价，该项目自评综合得分92.5分，评价等级为“优”。", "score.total", D("92.5")),
 ])
 def test_label_then_number_in_a_sentence(tmp_path, sentence, path, value):
     r = rules_record(tmp_path, "某县某局2021年度项目支出绩效自评报告\n" + sentence + "\n")
