@@ -101,6 +101,10 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
         if re.fullmatch(r"[零〇一二两三四五六七八九十]", m.group("num")):
             continue  # 两次, 三项制度: a word, not a reported quantity
         rest = re.split(r"[。；;\n]", text[m.end(): m.end() + 12])[0]  # what follows, in the same sentence
+        if "资金" in re.split(r"[，,、]", rest)[0]:
+            continue  # 「8项约束性任务资金合计…」: the structure of a budget, not a result
+        if re.search(r"(?:万亩|亩|%|％|万元|元)$", text[max(0, m.start() - 3):m.start()]) and re.fullmatch(r"\d{5,}", m.group("num")):
+            continue  # 「面积万亩2110110」: a table's unit cell run into its numbers, not prose
         if "项目" in rest[:7] or text[m.end() - 1: m.end() + 1] == "项目":
             continue  # 「共有 8 个项目」 is the budget's structure, not an output
         if "\n" in m.group(0) and m.start() - (text.rfind("\n", 0, m.start()) + 1) < 20:

@@ -141,6 +141,12 @@ _TITLE_TAIL = re.compile(r"(?:\d{4}\s*年度?|年度|关于|的|绩效|自评|�
 def report_title(text: str) -> tuple[int, str] | None:
     """The report's title: the first short line naming a report or table, joined with the line
     before it when the title is broken over two lines (「…中央水利发展资金」 / 「绩效自评报告」)."""
+    return next(iter(report_titles(text)), None)
+
+
+def report_titles(text: str) -> list[tuple[int, str]]:
+    """Every title-like line among the first lines (a report repeats or subtitles its title)."""
+    out: list[tuple[int, str]] = []
     lines = title_lines(text, 5)
     for k, (pos, line) in enumerate(lines):
         if len(line) > 80:  # OCR runs the title into the text: keep it up to 报告 / 自评表
@@ -155,9 +161,10 @@ def report_title(text: str) -> tuple[int, str] | None:
         body = re.sub(r"^(?:[#*\s]+|\d{1,2}[、.．]\s*)|[*\s]+$", "", line)
         if k > 0 and len(body) <= 12 and not re.search(r"\d{4}", body):
             prev_pos, prev = lines[k - 1]
-            return prev_pos, prev + body
-        return pos + line.index(body) if body in line else pos, body
-    return None
+            out.append((prev_pos, prev + body))
+        else:
+            out.append((pos + line.index(body) if body in line else pos, body))
+    return out
 
 
 def project_from_title(doc: Document, department: GroundedStr | None, lex: Lexicon) -> str | None:
@@ -165,10 +172,14 @@ def project_from_title(doc: Document, department: GroundedStr | None, lex: Lexic
     quotes or in brackets after the title, else the words between the unit (or the year) and
     绩效 / 自评 / 报告: 「红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023年度绩效自评报告」 ->
     国家基本公共卫生服务项目州级补助资金."""
-    found = report_title(doc.text)
-    if found is None:
-        return None
-    _pos, title = found
+    for _pos, title in report_titles(doc.text):
+        name = _project_in_title(title, department)
+        if name and not any(g in name for g in lex.org["generic_names"]):
+            return name
+    return None
+
+
+def _project_in_title(title: str, department: GroundedStr | None) -> str | None:
     quoted = re.search(r"[“\"]([^”\"]{4,40})[”\"]", title)
     if quoted:
         return quoted.group(1)
@@ -185,7 +196,8 @@ def project_from_title(doc: Document, department: GroundedStr | None, lex: Lexic
     else:
         name = body[year.end():] if year else body
     cut = _TITLE_TAIL.search(name)
-    name = re.sub(r"^(?:关于|的)+|(?:支出)$", "", (name[: cut.start()] if cut else name).strip())
+    name = (name[: cut.start()] if cut else name).strip().split()[-1] if (name[: cut.start()] if cut else name).strip() else ""
+    name = re.sub(r"^(?:关于|的)+|(?:支出)$", "", name)
     return name if len(name) >= 4 else None
 
 

@@ -310,3 +310,19 @@ def test_a_department_table_reads_its_basic_and_project_rows(tmp_path):
     (f,) = [f for f in r.flags if f.rule == "budget_parts_sum"]  # 620 + 390 = 1010, not 1000
     assert (f.expected, f.found) == (1010, 1000)
     assert r.projects == []  # a department table, not a project
+
+
+def test_a_generic_title_gives_way_to_the_funds_own_name(tmp_path):
+    text = ("某市林业和草原局2021年度中央对地方转移支付预算执行情况绩效自评报告\n"
+            "(略) 分 林业改革发展资金绩效自评\n一、绩效目标分解下达情况\n中央下达补助资金9.03万元。\n")
+    r = rules_record(tmp_path, text)
+    assert [p.name for p in r.projects] == ["林业改革发展资金"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "安排耕地地力保护补贴、良种良法技术推广8项约束性任务资金合计575218万元。",  # the structure of a budget
+    "国家级公益林管护面积万亩2810810森林抚育(营林)面积万亩2110110天保工程区。",  # a table's cells run together
+])
+def test_not_results(tmp_path, sentence):
+    r = rules_record(tmp_path, "某县某局2021年度项目支出绩效自评报告\n" + sentence + "\n")
+    assert r.outputs == []
