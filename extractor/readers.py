@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from extractor.grounding import g_amount, g_num, g_str
+from extractor.grounding import g_amount, g_int, g_num, g_str
 from extractor.ingest import Document
 from extractor.lexicon import Lexicon, norm_label
-from extractor.models import Amount, Evidence, FundingPart, GroundedNum, GroundedStr, Indicator
+from extractor.models import Amount, Evidence, FundingPart, GroundedInt, GroundedNum, GroundedStr, Indicator
 from extractor.normalize import (
     ARABIC,
     COUNT_RE,
@@ -78,6 +78,26 @@ def title_lines(text: str, n: int = 6) -> list[tuple[int, str]]:
     return out
 
 
+def fiscal_year(doc: Document) -> GroundedInt | None:
+    """The year evaluated: a year in a title line, else 「N年度」, else the year the text names most."""
+    text = doc.text
+    for pos, line in title_lines(text):
+        m = re.search(r"(\d{4})\s*年度?", line)
+        if m and re.search(r"报告|自评|年度", line) and not re.search(r"\d{4}\s*年\s*\d{1,2}\s*月", line):
+            s = pos + m.start()
+            return g_int(doc, int(m.group(1)), s, pos + m.end())
+    m = re.search(r"(\d{4})\s*年度", text)
+    if m:
+        return g_int(doc, int(m.group(1)), m.start(), m.end())
+    years: dict[str, list[re.Match[str]]] = {}
+    for m in re.finditer(r"(\d{4})\s*年(?!\s*\d{1,2}\s*月)", text):
+        years.setdefault(m.group(1), []).append(m)
+    if years:
+        best = max(years.values(), key=len)[0]
+        return g_int(doc, int(best.group(1)), best.start(), best.end())
+    return None
+
+
 def report_kind(text: str, lex: Lexicon) -> str | None:
     head = norm_label("".join(line for _, line in title_lines(text, 4)))
     for kind in lex.kind:
@@ -107,13 +127,46 @@ def title_department(doc: Document, lex: Lexicon) -> GroundedStr | None:
             return g_str(doc, body, off, off + len(body))
         if not re.search(r"报告|自评|评价|绩效|使用情况", body):
             continue
-        cut = re.search(r"\s*(?:\d{4}\s*年|关于)", body)
+        cut = re.search(r"\s*(?:\d{4}\s*年度?|关于)", body)
         head = body[: cut.start()] if cut else body[:24]
+        if cut is not None and cut.start() == 0:  # 「2022年度上街区司法局部门整体自评报告」: the unit follows the year
+            off, head = off + cut.end(), body[cut.end():][:24]
         ends = [m.end() for m in re.finditer(org, head)]
         if ends and re.fullmatch(rf"[{CJK}]{{3,30}}", head[: ends[-1]]):
             name = head[: ends[-1]]
             return g_str(doc, name, off, off + len(name))
     return None
+
+
+_OPENING = re.compile(r"现将(?P<body>[^。；\n]{4,80}?)(?:报告|汇报)如下")
+
+
+def opening_department(doc: Document, lex: Lexicon) -> GroundedStr | None:
+    """The unit a report's opening sentence names: 「现将2022年西平县交通运输局…绩效自评总结报告如下」."""
+    org = _org_re(lex)
+    m = _OPENING.search(doc.text[:2000])
+    if m is None:
+        return None
+    body = m.group("body")
+    year = re.search(r"\d{4}\s*年度?", body)
+    head = body[year.end():] if year else body
+    off = m.start("body") + (year.end() if year else 0)
+    ends = [x.end() for x in re.finditer(org, head[:30])]
+    if ends and re.fullmatch(rf"[{CJK}]{{3,30}}", head[: ends[0]]) and not head.startswith(("我", "本")):
+        return g_str(doc, head[: ends[0]], off, off + ends[0])
+    return None
+
+
+def body_department(doc: Document, lex: Lexicon) -> GroundedStr | None:
+    """The unit a report names with its year in the body: 「金安区司法局 2024 年预算金额…」."""
+    m = re.search(rf"(?<![{CJK}])(?:为|我|本|在|对|由|根据|经)?(?P<name>[{CJK}]{{2,16}}?{_org_re(lex)})\s*\d{{4}}\s*年", doc.text[:3000])
+    if m is None:
+        return None
+    return g_str(doc, m.group("name"), m.start("name"), m.end("name"))
+
+
+def is_org_name(value: str, lex: Lexicon) -> bool:
+    return bool(re.search(_org_re(lex) + "$", value))
 
 
 def expand_region(doc: Document, name: GroundedStr, lex: Lexicon) -> GroundedStr:
@@ -773,6 +826,18 @@ def _first_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, ob
     return None
 
 
+def _last_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
+    """The money amount that ends right before `hi` (only money is read this way)."""
+    if kind != "money":
+        return None
+    window = text[lo:hi]
+    m = re.search(rf"(?:{MONEY_RE.pattern})\s*$", window)
+    if m is None:
+        return None
+    v = parse_money(m.group(0).strip())
+    return (lo + m.start(), lo + m.end(), v) if v is not None else None
+
+
 def _clause_start(text: str, pos: int) -> int:
     i = pos
     while i > 0 and text[i - 1] not in "。；;\n":
@@ -800,11 +865,16 @@ def read_sentences(doc: Document, lex: Lexicon, tables: list[Table], project_rep
                 prefix = text[_clause_start(text, m.start()):m.end()]
                 if skips and re.search("|".join(skips), prefix):
                     continue
-                found = _first_of_kind(text, m.end(), min(len(text), m.end() + entry.window + 12), entry.kind)
+                if entry.after:  # the number ends just before the label
+                    found = _last_of_kind(text, max(0, m.start() - 16), m.start(), entry.kind)
+                else:
+                    found = _first_of_kind(text, m.end(), min(len(text), m.end() + entry.window + 12), entry.kind)
                 if found is None or (entry.unit_required and not text[found[0]:found[1]].rstrip().endswith("分")):
                     continue
                 s, e, v = found
-                if entry.kind == "money":
+                if entry.after:
+                    hit = g_amount(doc, v, s, m.end())  # type: ignore[arg-type]
+                elif entry.kind == "money":
                     hit = g_amount(doc, v, m.start(), e)  # type: ignore[arg-type]
                 elif entry.kind == "count":
                     hit = g_num(doc, v.value, m.start(), e, v.approx)  # type: ignore[attr-defined]

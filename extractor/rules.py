@@ -16,7 +16,6 @@ from extractor.models import (
     Amount,
     Budget,
     Flag,
-    GroundedInt,
     GroundedNum,
     GroundedStr,
     Indicator,
@@ -60,7 +59,7 @@ def extract(doc: Document, layout: Layout) -> Record:
     facts = readers.read_tables(doc, layout, lex)
     said = readers.read_sentences(doc, lex, layout.tables, project_report)
     rec.department = _department(doc, layout, lex, facts)
-    rec.fiscal_year = fiscal_year(doc)
+    rec.fiscal_year = readers.fiscal_year(doc)
     rec.budget = budget(doc, layout)
     for path, v in facts.scalars.items():  # a table's 年度资金总额 row is the authority
         _set(rec, path, v)
@@ -124,9 +123,9 @@ def _department(doc: Document, layout: Layout, lex: lexicon.Lexicon, facts: read
         if code:
             s = name.start + len(code.group(0))
             name = g_str(doc, doc.text[s:name.end], s, name.end)
-        if re.search(_ORG_END, name.value):
+        if readers.is_org_name(name.value, lex):
             return name
-    found = readers.title_department(doc, lex) or department(doc, layout)
+    found = readers.title_department(doc, lex) or readers.opening_department(doc, lex) or readers.body_department(doc, lex)
     return readers.expand_region(doc, found, lex) if found is not None else None
 
 
@@ -139,79 +138,6 @@ def _the_project(doc: Document, rec: Record, facts: readers.TableFacts, lex: lex
     b = rec.budget
     return [Project(name=label, budget=b.total_budget, executed=b.executed, execution_rate_pct=b.execution_rate_pct,
                     score=rec.score.total, evidence=evidence(doc, name.start, name.end) if name is not None else None)]
-
-
-# ---------------------------------------------------------------- department, year, kind
-
-_ORG_END = r"(?:局|委员会|办公室|中心|院|厅|馆|站|所|队|署|委|办|政府|学校|中学|小学|残联)$"
-ORG_SUFFIX = r"(?:局|委员会|办公室|管理委员会|中心|法院|检察院|医院|学校|厅|院|馆|站|所|队|署|委|办)"
-_TITLE_CUT = re.compile(r"(?:\d{4}\s*年度?|部门整体|部门\s*\d{4}|整体支出|单位整体|部门绩效|部门（单位）|绩效自评|项目支出|部门$|部门\s)")
-
-
-def department(doc: Document, layout: Layout) -> GroundedStr | None:
-    text = doc.text
-    found: tuple[str, int] | None = None
-    # 1. a table cell labelled 部门名称 / 单位名称
-    for t in layout.tables:
-        for row in t.rows:
-            for i, c in enumerate(row.cells[:-1]):
-                if re.fullmatch(r"(?:部门|单位|部门（单位）|项目单位|主管部门)名称", c.clean):
-                    nxt = next((x for x in row.cells[i + 1 :] if x.clean), None)
-                    if nxt and re.search(ORG_SUFFIX + "$", nxt.clean):
-                        found = (nxt.raw, nxt.start)
-                        break
-            if found:
-                break
-        if found:
-            break
-    # 2. the title line: 2022年度上街区司法局部门整体自评报告
-    if not found:
-        for pos, line in readers.title_lines(text):
-            if not re.search(r"报告|自评表|总结|自评", line):
-                continue
-            body = re.sub(r"^#+\s*", "", line)
-            body_off = line.index(body)
-            m = re.match(r"\s*\d{4}\s*年度?\s*", body)
-            skip = m.end() if m else 0
-            rest = body[skip:]
-            cut = _TITLE_CUT.search(rest)
-            name = rest[: cut.start()].strip() if cut else ""
-            if 3 <= len(name) <= 24 and re.search(ORG_SUFFIX + "$", name):
-                found = (name, pos + body_off + skip + rest.index(name))
-                break
-    # 3. "XX局 2024 年预算" / "部门（单位）：XX局"
-    if not found:
-        m = re.search(rf"([{CJK}]{{2,16}}?{ORG_SUFFIX})\s*\d{{4}}\s*年", text)
-        if m:
-            name = m.group(1)
-            name = re.sub(r"^(?:为|我|本|在|对|由|根据|经)", "", name)
-            found = (name, m.start(1) + m.group(1).index(name))
-    if not found:
-        return None
-    name, pos = found
-    # expand to the fuller form with its 行政区划 prefix where the text writes one
-    for m in re.finditer(rf"(?<![{CJK}])([{CJK}]{{2,4}}(?:省|市|州|盟))" + re.escape(name), text):
-        return g_str(doc, m.group(0), m.start(), m.end())
-    return g_str(doc, name, pos, pos + len(name))
-
-
-def fiscal_year(doc: Document) -> GroundedInt | None:
-    text = doc.text
-    for pos, line in readers.title_lines(text):
-        m = re.search(r"(\d{4})\s*年度?", line)
-        if m and re.search(r"报告|自评|年度", line) and not re.search(r"\d{4}\s*年\s*\d{1,2}\s*月", line):
-            s = pos + m.start()
-            return g_int(doc, int(m.group(1)), s, pos + m.end())
-    m = re.search(r"(\d{4})\s*年度", text)
-    if m:
-        return g_int(doc, int(m.group(1)), m.start(), m.end())
-    years: dict[str, list[re.Match[str]]] = {}
-    for m in re.finditer(r"(\d{4})\s*年(?!\s*\d{1,2}\s*月)", text):
-        years.setdefault(m.group(1), []).append(m)
-    if years:
-        best = max(years.values(), key=len)[0]
-        return g_int(doc, int(best.group(1)), best.start(), best.end())
-    return None
 
 
 # ---------------------------------------------------------------- budget

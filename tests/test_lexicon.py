@@ -326,3 +326,14 @@ def test_a_generic_title_gives_way_to_the_funds_own_name(tmp_path):
 def test_not_results(tmp_path, sentence):
     r = rules_record(tmp_path, "某县某局2021年度项目支出绩效自评报告\n" + sentence + "\n")
     assert r.outputs == []
+
+
+def test_the_unit_named_in_the_opening_sentence(tmp_path):
+    r = rules_record(tmp_path, "为做好2022年财政衔接推进乡村振兴资金项目绩效管理工作，根据《有关办法》，现将2022年西平县交通运输局"
+                               "财政衔接推进乡村振兴资金项目绩效自评总结报告如下：\n一、绩效目标分解下达情况\n")
+    assert r.department.value == "西平县交通运输局"
+
+
+def test_an_amount_before_its_label(tmp_path):
+    r = rules_record(tmp_path, "某县2023年度国家基本公共卫生服务项目绩效评价自评报告\n2023年度12类基本公共卫生服务资金3728万元全部执行到位。\n")
+    assert r.budget.executed.value == 3728 and r.budget.executed.quote == "3728万元全部执行到位"

@@ -27,6 +27,7 @@ class SentenceField(BaseModel):
     window: int = 20
     skip_before: list[str] = Field(default_factory=list)
     unit_required: bool = False  # a score must be written with 分 (「得分93.5分」)
+    after: bool = False  # the label follows its number: 「资金3728万元全部执行到位」
 
 
 class Kind(BaseModel):
