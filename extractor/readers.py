@@ -603,7 +603,7 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
                     facts.keyvalues[key] = g_str(doc, n.group(0), a, a + n.end())
 
 
-_MARK = re.compile(rf"(?P<name>[{CJK}]{{2,12}})[（(](?P<w>\d{{1,2}})分[)）]")
+_MARK = re.compile(rf"(?P<name>[{CJK}]{{2,12}}){_WEIGHT_IN_NAME.pattern}")  # 项目决策(10分)
 _DASH_ROW = re.compile(r"(?P<w>\d{1,2})[一\-—](?P<x>[^\d]{2,40}?|\d{1,3}(?:\.\d{1,2})?%)(?P<s>\d{1,2})(?![\d.%])")
 _OCR_NOISE = re.compile(r"指标\s*[\dLl]\s*[:：]?")
 
