@@ -499,8 +499,8 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
         stop = labels[n + 1] if n + 1 < len(labels) else len(cells)
         values: list[Cell] = []
         for c in cells[i + 1 : stop]:
-            if lex.column_of(c.clean) or re.search(r"指标$", c.clean):
-                break  # a header word or a level name: the record ends
+            if lex.column_of(c.clean) or re.search(r"指标$", c.clean) or lex.row_of(c.clean) == "closing":
+                break  # a header word, a level name or the 总分 row: the record ends
             values.append(c)
         if len(values) < len(order):
             facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
@@ -539,7 +539,34 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             if a is not None:
                 facts.scalars[path] = a
                 read_any = True
+    # funding rows in a stream: 「年度资金总额 120 150.00 142.50 10 95% 9.5」 after the column labels
+    # 年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 / 得分, read when the counts agree
     funding_header = [c for c in cells if lex.column_of(c.clean) in ("budget", "executed", "rate")]
+    if funding_header and not read_any:
+        first = cells.index(funding_header[0])
+        order = []
+        for c in cells[max(0, first - 3):]:
+            k = lex.column_of(c.clean)
+            if k in _FUNDING_COLS + ("weight", "score"):
+                order.append(k)
+            elif order and (lex.row_of(c.clean) or _is_value(c)):
+                break
+        for i, c in enumerate(cells):
+            kind = lex.row_of(c.clean)
+            if kind is None or kind == "closing" or i < first:
+                continue
+            values = []
+            for v in cells[i + 1 :]:
+                if not _is_value(v):
+                    break
+                values.append(v)
+            if not values:
+                continue
+            if len(values) != len(order) or len(set(order)) != len(order):
+                facts.doubtful.append(f"{t.name}: 「{c.clean}」")
+                continue
+            _funding_row(doc, c, kind, dict(zip(order, values)), unit, lex, facts)
+            read_any = True
     if len(funding_header) >= 2 and not read_any:
         facts.doubtful.append(f"{t.name}: 「{funding_header[0].clean}」等资金列")
 

@@ -337,3 +337,21 @@ def test_the_unit_named_in_the_opening_sentence(tmp_path):
 def test_an_amount_before_its_label(tmp_path):
     r = rules_record(tmp_path, "某县2023年度国家基本公共卫生服务项目绩效评价自评报告\n2023年度12类基本公共卫生服务资金3728万元全部执行到位。\n")
     assert r.budget.executed.value == 3728 and r.budget.executed.quote == "3728万元全部执行到位"
+
+
+def test_the_project_template_one_cell_per_paragraph(tmp_path):
+    cells = ["项目支出绩效自评表", "（2023年度）", "项目名称", "农村饮水安全工程维修养护", "主管部门", "某县水利局", "项目资金（万元）",
+             "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分",
+             "年度资金总额", "120", "150.00", "142.50", "10", "95%", "9.5",
+             "其中：当年财政拨款", "120", "150.00", "142.50", "—", "—", "—",
+             "上年结转资金", "—", "—", "—",  # its empty cells vanished: it cannot be placed
+             "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+             "产出指标", "数量指标", "指标1：维修工程数量", "≥30处", "32处", "20", "20",
+             "满意度指标", "服务对象满意度指标", "指标1：群众满意度", "≥90%", "96%", "10", "10",
+             "总分", "100", "89.5"]
+    r = rules_record(tmp_path, _paragraphs(*cells))
+    b = r.budget
+    assert (b.initial_budget.value, b.total_budget.value, b.executed.value, b.execution_rate_pct.value) == (120, 150, D("142.5"), 95)
+    assert [(p.name, p.budget.value) for p in b.funding_parts] == [("当年财政拨款", 150)]
+    assert [(i.name, i.weight.value, i.score.value) for i in r.indicators if i.level == 3] == [("维修工程数量", 20, 20), ("群众满意度", 10, 10)]
+    assert any(f.rule == "table_not_understood" and "上年结转资金" in f.message for f in r.flags)

@@ -61,6 +61,8 @@ class Lexicon(BaseModel):
                 return kind
         if cell.strip().startswith("其中") or label in {norm_label(x) for x in self.rows["parts"]}:
             return "part"
+        if label in {norm_label(x) for x in self.rows["closing"]}:
+            return "closing"
         return None
 
     def keyvalue_of(self, cell: str) -> str | None:
