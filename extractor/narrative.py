@@ -226,7 +226,7 @@ def _items(body: str) -> list[str]:
         if re.search(r"[：:]$", p) or p.startswith("针对"):
             continue
         first = re.split(r"(?<=。)", re.sub(r"\s*\n\s*", "", p))[0].strip()
-        first = re.sub(r"^(?:一是|二是|三是|四是|五是)", "", first).strip("。； ")
+        first = re.sub(r"^(?:[一二三四五六七八九十]是|\d{1,2}[.．、]\s*|[（(]\d{1,2}[）)]\s*)", "", first).strip("。； ")
         if len(first) >= 4:
             out.append(first)
     return out

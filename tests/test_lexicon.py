@@ -71,6 +71,7 @@ def rules_record(tmp_path: Path, text: str):
     ("年度预算安排资金300万元，累计拨付280万元。", "budget.total_budget", D("300")),
     ("年度预算安排资金300万元，累计拨付280万元。", "budget.executed", D("280")),
     ("经评价，该项目自评综合得分92.5分，评价等级为“优”。", "score.total", D("92.5")),
+    ("全年支出合计801.45万元，其中：基本支出612.30万元，项目支出189.15万元。", "budget.executed", D("801.45")),
 ])
 def test_label_then_number_in_a_sentence(tmp_path, sentence, path, value):
     r = rules_record(tmp_path, "某县某局2021年度项目支出绩效自评报告\n" + sentence + "\n")
