@@ -796,6 +796,23 @@ def _read_line_start_numbers(doc: Document, layout: Layout, facts: TableFacts) -
     close()
 
 
+def _read_inline_labels(doc: Document, layout: Layout, lex: Lexicon, facts: TableFacts) -> None:
+    """「主管部门：某县医疗保障局。」「项目名称：2023年城乡居民医疗救助资金。」 written in the narrative:
+    the label's value up to the clause's end, kept where its shape is certain."""
+    labels = sorted({label for key in ("department", "implementer", "project_name") for label in lex.keyvalue[key]
+                     if not re.search(r"[(（]", label)}, key=len, reverse=True)
+    pattern = re.compile(rf"(?P<label>{'|'.join(map(re.escape, labels))})\s*[：:]\s*(?P<v>[^，,。；;：:\n]{{2,40}})")
+    for m in pattern.finditer(doc.text):
+        key = lex.keyvalue_of(m.group("label"))
+        if key is None or key in facts.keyvalues or any(t.start <= m.start() < t.end for t in layout.tables):
+            continue
+        v = m.group("v").strip()
+        a = m.start("v") + m.group("v").index(v)
+        if key in ("department", "implementer") and not (is_org_name(v, lex) and re.fullmatch(rf"[{CJK}]{{3,30}}", v)):
+            continue
+        facts.keyvalues[key] = g_str(doc, v, a, a + len(v))
+
+
 def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
     facts = TableFacts()
     for t in layout.tables:
@@ -807,6 +824,7 @@ def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
         else:
             _read_stream(doc, t, lex, facts)
     _read_run_together(doc, layout, lex, facts)
+    _read_inline_labels(doc, layout, lex, facts)
     if not facts.indicators:
         _read_line_start_numbers(doc, layout, facts)
     return facts

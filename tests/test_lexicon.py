@@ -356,3 +356,12 @@ def test_the_project_template_one_cell_per_paragraph(tmp_path):
     assert [(p.name, p.budget.value) for p in b.funding_parts] == [("当年财政拨款", 150)]
     assert [(i.name, i.weight.value, i.score.value) for i in r.indicators if i.level == 3] == [("维修工程数量", 20, 20), ("群众满意度", 10, 10)]
     assert any(f.rule == "table_not_understood" and "上年结转资金" in f.message for f in r.flags)
+
+
+def test_labels_written_inline_in_the_narrative(tmp_path):
+    r = rules_record(tmp_path, "2023年城乡居民医疗救助资金项目绩效自评报告\n一、项目基本情况\n"
+                               "项目名称：2023年城乡居民医疗救助资金。主管部门：某县医疗保障局。\n"
+                               "该项目年初预算200万元，调整后预算260万元，实际支出251.3万元，预算执行率96.65%。\n")
+    assert r.department.value == "某县医疗保障局"
+    assert [(p.name, p.budget.value, p.executed.value) for p in r.projects] == [("2023年城乡居民医疗救助资金", 260, D("251.3"))]
+    assert r.budget.initial_budget.value == 200
