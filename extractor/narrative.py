@@ -23,7 +23,7 @@ from extractor.normalize import (
     parse_money,
     parse_percent,
 )
-from extractor.segment import Layout
+from extractor.segment import Layout, heading_of
 
 CJK = "\u4e00-\u9fff"
 NUM = ARABIC
@@ -188,6 +188,9 @@ def _in_narrative_cell(layout: Layout, pos: int) -> bool:
     return False
 
 
+_ENDS_A_TITLE = re.compile(r"(?:报告|自评表|总结|情况|分析)\s*$")
+
+
 def _prefix_across_wraps(text: str, pos: int, stops: str = "。；;，,、：:（(）)\t|") -> str:
     """The clause before `pos`, read across hard line wraps: a line break after a long line that
     does not end a sentence is a wrap (seed 000 wraps every ~32 characters), not a boundary."""
@@ -202,8 +205,8 @@ def _prefix_across_wraps(text: str, pos: int, stops: str = "。；;，,、：:�
                 j -= 1
             line_start = text.rfind("\n", 0, j) + 1
             line = text[line_start:j]
-            if len(line) < 20 or (line and line[-1] in "。：:；;"):
-                break
+            if len(line) < 20 or (line and line[-1] in "。：:；;") or _ENDS_A_TITLE.search(line) or heading_of(line):
+                break  # a short line, a sentence's end, a title or a heading: not a hard wrap
             i = j
             continue
         i -= 1

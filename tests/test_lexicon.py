@@ -365,3 +365,15 @@ def test_labels_written_inline_in_the_narrative(tmp_path):
     assert r.department.value == "某县医疗保障局"
     assert [(p.name, p.budget.value, p.executed.value) for p in r.projects] == [("2023年城乡居民医疗救助资金", 260, D("251.3"))]
     assert r.budget.initial_budget.value == 200
+
+
+@pytest.mark.parametrize("chrome", [
+    "【字体：大 中 小】 打印本页 关闭窗口",
+    "上一篇：某县2022年度部门预算公开 下一篇：某县2023年度部门决算公开",
+    "主办单位：某县人民政府办公室 网站标识码：5101000001 蜀ICP备12345678号-1 川公网安备51010002000123号",
+    "文章来源：某县财政局 扫一扫在手机打开当前页",
+])
+def test_more_page_chrome_is_never_data(tmp_path, chrome):
+    r = rules_record(tmp_path, chrome + "\n某县司法局2022年度部门整体支出绩效自评报告\n全年办理法律援助案件120件。\n" + chrome + "\n")
+    assert r.department.value == "某县司法局"
+    assert [(o.name, o.value.value) for o in r.outputs] == [("办理法律援助案件", 120)]
