@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from extractor.grounding import g_amount, g_int, g_num, g_str
 from extractor.ingest import Document
@@ -42,12 +43,17 @@ CJK = "\u4e00-\u9fff"
 # ---------------------------------------------------------------- chrome
 
 
+@lru_cache(maxsize=4)
+def _chrome_pattern(lex: Lexicon) -> re.Pattern[str]:
+    markers = "|".join(re.escape(m) for m in lex.chrome["markers"])
+    return re.compile(rf"(?:^|[\s|\[【>》,，])(?:{markers})")
+
+
 def _chrome_line(line: str, lex: Lexicon) -> bool:
     s = line.strip()
     if not s or len(s) > 160:
         return False
-    markers = "|".join(re.escape(m) for m in lex.chrome["markers"])
-    if re.search(rf"(?:^|[\s|\[【>》,，])(?:{markers})", s):
+    if _chrome_pattern(lex).search(s):
         return True
     tokens = [t for t in re.split(r"[\s|>»/]+", s) if t]
     return bool(tokens) and all(t in lex.chrome["nav_words"] for t in tokens)
