@@ -105,7 +105,7 @@ def fiscal_year(doc: Document) -> GroundedInt | None:
 
 
 def report_kind(text: str, lex: Lexicon) -> str | None:
-    head = norm_label("".join(line for _, line in title_lines(text, 4)))
+    head = norm_label("".join(line for _, line in title_lines(text, 4))).replace("的", "")  # 绩效自评的报告
     for kind in lex.kind:
         if any(norm_label(t) in head for t in kind.title):
             return kind.name
@@ -135,8 +135,9 @@ def title_department(doc: Document, lex: Lexicon) -> GroundedStr | None:
             continue
         cut = re.search(r"\s*(?:\d{4}\s*年度?|关于)", body)
         head = body[: cut.start()] if cut else body[:24]
-        if cut is not None and cut.start() == 0:  # 「2022年度上街区司法局部门整体自评报告」: the unit follows the year
-            off, head = off + cut.end(), body[cut.end():][:24]
+        if cut is not None and cut.start() == 0:  # 「(关于)2022年度上街区司法局部门整体自评报告」: the unit follows
+            lead = re.match(r"(?:\s*(?:关于|\d{4}\s*年度?))+\s*", body)
+            off, head = off + lead.end(), body[lead.end():][:24]  # type: ignore[union-attr]
         ends = [m.end() for m in re.finditer(org, head)]
         if ends and re.fullmatch(rf"[{CJK}]{{3,30}}", head[: ends[-1]]):
             name = head[: ends[-1]]
@@ -232,13 +233,13 @@ def project_from_title(doc: Document, department: GroundedStr | None, lex: Lexic
     绩效 / 自评 / 报告: 「红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023年度绩效自评报告」 ->
     国家基本公共卫生服务项目州级补助资金."""
     for _pos, title in report_titles(doc.text):
-        name = _project_in_title(title, department)
+        name = _project_in_title(title, department, lex)
         if name and not any(g in name for g in lex.org["generic_names"]):
             return name
     return None
 
 
-def _project_in_title(title: str, department: GroundedStr | None) -> str | None:
+def _project_in_title(title: str, department: GroundedStr | None, lex: Lexicon) -> str | None:
     quoted = re.search(r"[“\"]([^”\"]{4,40})[”\"]", title)
     if quoted:
         return quoted.group(1)
@@ -246,14 +247,15 @@ def _project_in_title(title: str, department: GroundedStr | None) -> str | None:
     if bracket:
         return re.sub(r"^\d{4}\s*年度?", "", bracket.group("n")).strip() or None
     body = title
+    if department is not None and department.value in body:  # the words after the unit
+        body = body[body.index(department.value) + len(department.value):]
+    body = re.sub(r"^\s*(?:关于|\d{4}\s*年度?)+", "", body)
     year = re.search(r"\d{4}\s*年度?", body)
-    if department is not None and department.value in body and (year is None or body.index(department.value) < year.start()):
-        after = body[body.index(department.value) + len(department.value):]
-        name = after[: year.start() - body.index(department.value) - len(department.value)] if year else after
-        if len(name.strip()) < 4 and year:
-            name = body[year.end():]
-    else:
-        name = body[year.end():] if year else body
+    name = body
+    if year:  # 「…州级补助资金2023年度绩效自评报告」: up to the year, unless that is only a unit or a place
+        before = re.sub(r"[*\s]", "", body[: year.start()])
+        unit_or_place = re.search(rf"(?:{_org_re(lex)}|[省市州县区旗镇乡])$", before)
+        name = body[: year.start()] if len(before) >= 4 and not unit_or_place else body[year.end():]
     cut = _TITLE_TAIL.search(name)
     name = (name[: cut.start()] if cut else name).strip().split()[-1] if (name[: cut.start()] if cut else name).strip() else ""
     name = re.sub(r"^(?:关于|的)+|(?:支出)$", "", name)

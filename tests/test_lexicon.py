@@ -377,3 +377,16 @@ def test_more_page_chrome_is_never_data(tmp_path, chrome):
     r = rules_record(tmp_path, chrome + "\n某县司法局2022年度部门整体支出绩效自评报告\n全年办理法律援助案件120件。\n" + chrome + "\n")
     assert r.department.value == "某县司法局"
     assert [(o.name, o.value.value) for o in r.outputs] == [("办理法律援助案件", 120)]
+
+
+@pytest.mark.parametrize("title, department, project", [
+    ("某县农业农村局关于2023年高标准农田建设项目绩效自评的报告", "某县农业农村局", "高标准农田建设项目"),
+    ("关于2022年度某县水利局小型水库除险加固项目支出绩效自评报告", "某县水利局", "小型水库除险加固项目"),
+    ("红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023年度绩效自评报告", "红河州第二人民医院", "国家基本公共卫生服务项目州级补助资金"),
+    ("镜湖区残联中央转移支付2023年度绩效自评报告(残疾人事业发展补助资金)", "镜湖区残联", "残疾人事业发展补助资金"),
+    ("深圳市福田区民政局关于“2021年中央财政困难群众救助补助资金”管理使用情况", "深圳市福田区民政局", "2021年中央财政困难群众救助补助资金"),
+])
+def test_a_project_reports_title_names_its_unit_and_its_project(tmp_path, title, department, project):
+    r = rules_record(tmp_path, title + "\n一、基本情况\n项目资金100万元已全部到位。\n")
+    assert r.report_kind == "项目支出绩效自评报告"
+    assert r.department.value == department and [p.name for p in r.projects] == [project]
