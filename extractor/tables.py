@@ -9,7 +9,8 @@ One table model whatever the flattening, every cell with its offsets into the do
   cells (HTML tables copied as text); rows are cut by the column count the title row shows;
 - `tsv`: tab-separated rows; `docx` / `pdf` / `ocr`: rows a structural reader reports;
 - `cells`: one cell per paragraph (copied from Word or HTML), row structure lost;
-- `spaced`: a whole table run together on one line with spaces (converted .doc, xlsx, OCR).
+- `spaced`: a whole table run together on one line with spaces (converted .doc, xlsx, OCR);
+- `spaces`: one row per line, cells set apart by runs of spaces (text copied from a PDF table).
 
 `grid` says whether rows are real rows. A stream (`cells`, `spaced`) keeps its cells in
 reading order as one-cell rows; readers of streams read label -> values records and never
@@ -116,6 +117,26 @@ _MD_SEP = re.compile(r"^\s*\|[\s\-:|]+\|\s*$")
 _PIPES_ONLY = re.compile(r"^\s*\|+\s*$")
 _CELL_LINE = re.compile(r"^(?P<cell>[^|]*?)\s*\|\s*$")
 _NUMERIC_CELL = re.compile(r"^[\s>=<≥≤＞＜]*-?[0-9０-９][0-9０-９,，.．]*\s*(?:%|％|[\u4e00-\u9fff/*·]{0,6})$")
+
+
+_SPACES = re.compile(r"[ \u3000]{2,}")
+
+
+def _is_spaced_row(line: str) -> bool:
+    """A row whose cells are set apart by runs of spaces (text copied from a PDF table)."""
+    s = line.strip()
+    return 0 < len(s) <= 200 and "。" not in s and "\t" not in s and "|" not in s and len(_SPACES.split(s)) >= 2
+
+
+def _spaced_cells(line: str, line_start: int) -> list[Cell]:
+    lead = len(line) - len(line.lstrip())
+    cells = []
+    pos = lead
+    for part in _SPACES.split(line.strip()):
+        at = line.index(part, pos)
+        cells.append(Cell(part, line_start + at, line_start + at + len(part)))
+        pos = at + len(part)
+    return cells
 
 
 def _is_tsv_row(line: str) -> bool:
@@ -237,6 +258,7 @@ def find_tables(text: str, table_spans: list[tuple[int, int]] = (), hinted_kind:
     tables: list[Table] = []
     lines = lines_of(text)
     i = 0
+    no_stream_before = 0
     while i < len(lines):
         start, _end, line = lines[i]
         title = _title_before(lines, i)
@@ -291,13 +313,25 @@ def find_tables(text: str, table_spans: list[tuple[int, int]] = (), hinted_kind:
                 continue
             i += 1
             continue
-        if _is_stream_line(line):
+        if _is_spaced_row(line):
+            j = i
+            while j < len(lines) and _is_spaced_row(lines[j][2]):
+                j += 1
+            block = lines[i:j]
+            numeric = sum(1 for s_, _e, ln in block for c in _spaced_cells(ln, s_) if _NUMERIC_CELL.match(c.raw))
+            if j - i >= 2 and numeric >= 2:
+                rows = [Row(_spaced_cells(ln, s_), s_, e_) for s_, e_, ln in block]
+                tables.append(Table("spaces", rows, rows[0].start, rows[-1].end, title=title))
+                i = j
+                continue
+        if _is_stream_line(line) and i >= no_stream_before:
             j = _stream_block_end(lines, i)
             t = _stream_table(lines[i:j], "cells", title)
             if t:
                 tables.append(t)
-            i = j  # a run of short lines is one stream table or none (prose wrapped short)
-            continue
+                i = j
+                continue
+            no_stream_before = j  # a run of short lines is one stream table or none: tested once
         t = _spaced_table(start, line, title)
         if t:
             tables.append(t)

@@ -90,3 +90,22 @@ def test_markdown_and_tab_separated_tables_still_read():
     tsv = "项目名称\t预算数\n人民调解\t35.20\n"
     (t,) = find_tables(tsv)
     assert t.kind == "tsv" and t.rows[1].texts == ["人民调解", "35.20"]
+
+
+SPACES = """某县教育局2023年度项目支出绩效自评表
+项目名称  学生营养改善计划
+项目资金(万元)  年初预算数  全年预算数  全年执行数  分值  执行率  得分
+年度资金总额    300.00      320.00      310.40      10    97%     9.7
+"""
+
+
+def test_rows_with_cells_set_apart_by_spaces():
+    (t,) = find_tables(SPACES)
+    assert t.kind == "spaces" and t.grid and offsets_hold(SPACES, t)
+    assert t.rows[0].texts == ["项目名称", "学生营养改善计划"]
+    assert t.rows[2].texts == ["年度资金总额", "300.00", "320.00", "310.40", "10", "97%", "9.7"]
+
+
+def test_short_lines_before_a_table_do_not_hide_it():
+    (t,) = find_tables("标题\n说明一行\n" + SPACES)
+    assert t.kind == "spaces" and t.rows[0].texts[0] == "项目名称"
