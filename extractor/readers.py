@@ -106,8 +106,9 @@ def fiscal_year(doc: Document) -> GroundedInt | None:
 
 def report_kind(text: str, lex: Lexicon) -> str | None:
     head = norm_label("".join(line for _, line in title_lines(text, 4))).replace("的", "")  # 绩效自评的报告
+    opening = text[:1500] if re.search(r"报告|自评", head) else ""  # a title that names no kind
     for kind in lex.kind:
-        if any(norm_label(t) in head for t in kind.title):
+        if any(norm_label(t) in head for t in kind.title) or any(b in opening for b in kind.body):
             return kind.name
     return None
 

@@ -390,3 +390,12 @@ def test_a_project_reports_title_names_its_unit_and_its_project(tmp_path, title,
     r = rules_record(tmp_path, title + "\n一、基本情况\n项目资金100万元已全部到位。\n")
     assert r.report_kind == "项目支出绩效自评报告"
     assert r.department.value == department and [p.name for p in r.projects] == [project]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("某县司法局2022年度绩效自评报告\n一、部门基本情况\n本部门2022年度部门整体支出情况如下。\n", "部门整体支出绩效自评报告"),
+    ("某县司法局2022年度绩效自评报告\n一、项目基本情况\n法律援助项目资金50万元。\n", "项目支出绩效自评报告"),
+    ("项目决策 项目管理 项目绩效\n本部门对2017年整体支出开展绩效自评。\n", None),  # no title: not guessed
+])
+def test_a_title_that_names_no_kind_is_decided_by_the_opening(tmp_path, text, kind):
+    assert rules_record(tmp_path, text).report_kind == kind

@@ -33,6 +33,7 @@ class SentenceField(BaseModel):
 class Kind(BaseModel):
     name: str
     title: list[str]
+    body: list[str] = Field(default_factory=list)  # signatures in the opening text, for titles that do not say
 
 
 class Lexicon(BaseModel):
