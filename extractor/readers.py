@@ -930,8 +930,8 @@ def read_sentences(doc: Document, lex: Lexicon, tables: list[Table], project_rep
                     hit = g_amount(doc, v, s, m.end())  # type: ignore[arg-type]
                 elif entry.kind == "money":
                     hit = g_amount(doc, v, m.start(), e)  # type: ignore[arg-type]
-                elif entry.kind == "count":
-                    hit = g_num(doc, v.value, m.start(), e, v.approx)  # type: ignore[attr-defined]
+                elif entry.kind == "count":  # staffing: whole people
+                    hit = g_int(doc, int(v.value), m.start(), e)  # type: ignore[attr-defined]
                 else:
                     hit = g_num(doc, v.value, m.start(), e, getattr(v, "approx", False))  # type: ignore[attr-defined]
                 break

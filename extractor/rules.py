@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from extractor import lexicon, readers
-from extractor.grounding import evidence, g_amount, g_int, g_num, g_str, key
+from extractor.grounding import evidence, g_amount, g_num, g_str, key
 from extractor.ingest import Document
 from extractor.models import (
     Amount,
@@ -25,7 +25,6 @@ from extractor.models import (
     Restatement,
     Score,
     Source,
-    Staffing,
 )
 from extractor.normalize import money_from, parse_money, parse_number, parse_percent
 from extractor.narrative import (
@@ -79,11 +78,6 @@ def extract(doc: Document, layout: Layout) -> Record:
         rec.projects = _the_project(doc, rec, facts, lex)
     dense = [(b[0][0], b[-1][0] + len(b[-1][1])) for b in readers.run_together_blocks(text, layout, lex)]
     rec.outputs = outputs(doc, layout, dense)
-    rec.staffing = Staffing()
-    for path in ("staffing.authorized", "staffing.actual", "staffing.retired"):
-        v = said.get(path)
-        if _get(rec, path) is None and isinstance(v, GroundedNum):
-            _set(rec, path, g_int(doc, int(v.value), v.start, v.end))
     rec.problems, rec.measures = problems_and_measures(doc, layout)
     rec.ratios = ratios(doc)
     rec.breakdowns = breakdowns(doc) + money_breakdowns(doc, layout)
