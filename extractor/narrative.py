@@ -144,7 +144,9 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
         name = re.sub(_FILLERS, "", name)
         name = re.sub(_TRAILERS, "", name).strip()
         name = re.sub(rf"^.*{_COUNT}", "", name)  # 「33个行政村26113户」: the words after the last count
-        name = name[-18:]
+        if len(name) > 18:  # too long for a name: keep what follows its last 共 / 累计 / 全年, never half a word
+            tail = re.split(r"共计|共|累计|全年|合计", name)[-1]
+            name = tail if len(tail) >= 4 else name[-24:]
         if not re.sub(rf"[^{CJK}]", "", name):
             # 「开展工作督导: 一个季度开展工作督导一次,共4次」: the label the line opens with
             line_start = text.rfind("\n", 0, m.start()) + 1

@@ -399,3 +399,9 @@ def test_a_project_reports_title_names_its_unit_and_its_project(tmp_path, title,
 ])
 def test_a_title_that_names_no_kind_is_decided_by_the_opening(tmp_path, text, kind):
     assert rules_record(tmp_path, text).report_kind == kind
+
+
+def test_a_long_output_name_is_not_cut_in_the_middle_of_a_word(tmp_path):
+    r = rules_record(tmp_path, "某区司法局2022年度部门整体支出绩效自评报告\n截止2022年12月底，区公共法律服务中心和各司法所共受理法律援助案件347件。\n")
+    (o,) = r.outputs
+    assert o.name == "受理法律援助案件" and o.value.value == 347
