@@ -23,9 +23,9 @@ from extractor.normalize import (
     parse_money,
     parse_percent,
 )
-from extractor.segment import Layout, heading_of
+from extractor.readers import CJK
+from extractor.segment import Layout, heading_of, sentence_prefix
 
-CJK = "\u4e00-\u9fff"
 NUM = ARABIC
 # connector between a label and its value: 为 / 是 / 达 / ： and spaces, line breaks
 CONN = r"[为是达共计：:\s]{0,4}"
@@ -35,18 +35,6 @@ PCT = re.sub(r"\(\?P<\w+>", "(?:", PERCENT_RE.pattern)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def sentence_prefix(text: str, pos: int, stops: str = "。；;\n") -> str:
-    """The text from the start of the sentence (or line) up to `pos`."""
-    i = pos
-    while i > 0 and text[i - 1] not in stops:
-        i -= 1
-    return text[i:pos]
-
-
-def in_table(layout: Layout, pos: int) -> bool:
-    return any(t.start <= pos <= t.end for t in layout.tables)
 
 
 _LIST_START = re.compile(r"(?:具体包括|主要包括|分别是|分别为)[：:]")
@@ -59,7 +47,7 @@ def projects_listed(doc: Document, layout: Layout) -> list[Project]:
     text = doc.text
     out: list[Project] = []
     for m in _LIST_START.finditer(text):
-        if in_table(layout, m.start()) or "项目" not in sentence_prefix(text, m.start(), "。；;\n"):
+        if layout.in_table(m.start()) or "项目" not in sentence_prefix(text, m.start(), "。；;\n"):
             continue
         stop = text.find("。", m.end())
         stop = len(text) if stop == -1 else stop
@@ -96,7 +84,7 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
     out: list[Output] = []
     seen: set[tuple[str, Decimal, str]] = set()
     for m in COUNT_RE.finditer(text):
-        if in_table(layout, m.start()) and not _in_narrative_cell(layout, m.start()) or any(a <= m.start() < b for a, b in skip):
+        if layout.in_table(m.start()) and not _in_narrative_cell(layout, m.start()) or any(a <= m.start() < b for a, b in skip):
             continue  # a table's cells are indicators, not results
         if re.fullmatch(r"[零〇一二两三四五六七八九十]", m.group("num")):
             continue  # 两次, 三项制度: a word, not a reported quantity
@@ -366,7 +354,7 @@ def money_breakdowns(doc: Document, layout: Layout) -> list[Breakdown]:
     text = doc.text
     out = []
     for m in re.finditer(r"其中[：:，,]?", text):
-        if in_table(layout, m.start()):
+        if layout.in_table(m.start()):
             continue
         before = text[max(0, m.start() - 30):m.start()]
         tm = None
@@ -413,7 +401,7 @@ def allocations(doc: Document, layout: Layout) -> tuple[list[Allocation], list[R
     out: list[Allocation] = []
     again: list[Restatement] = []
     for m in _ALLOCATION.finditer(doc.text):
-        if in_table(layout, m.start()):
+        if layout.in_table(m.start()):
             continue
         money = parse_money(m.group("money"))
         if money is None:

@@ -35,7 +35,7 @@ from extractor.normalize import (
     parse_number,
     parse_percent,
 )
-from extractor.segment import Layout, heading_of
+from extractor.segment import Layout, heading_of, sentence_prefix
 from extractor.tables import Cell, Row, Table, lines_of
 
 CJK = "\u4e00-\u9fff"
@@ -197,12 +197,6 @@ def expand_region(doc: Document, name: GroundedStr, lex: Lexicon) -> GroundedStr
 
 
 _TITLE_TAIL = re.compile(r"(?:\d{4}\s*年度?|年度|关于|的|绩效|自评|评价|报告|情况|总结|部门预算|$)")
-
-
-def report_title(text: str) -> tuple[int, str] | None:
-    """The report's title: the first short line naming a report or table, joined with the line
-    before it when the title is broken over two lines (「…中央水利发展资金」 / 「绩效自评报告」)."""
-    return next(iter(report_titles(text)), None)
 
 
 def report_titles(text: str) -> list[tuple[int, str]]:
@@ -588,7 +582,7 @@ def run_together_blocks(text: str, layout: Layout, lex: Lexicon) -> list[list[tu
     block: list[tuple[int, str]] = []
     for start, _end, line in [*lines_of(text), (len(text), len(text), "")]:
         punct = sum(line.count(c) for c in "，。；,;、：:")
-        dense = len(line) >= 60 and punct < len(line) * 0.045 and not any(t.start <= start < t.end for t in layout.tables)
+        dense = len(line) >= 60 and punct < len(line) * 0.045 and not layout.in_table(start)
         columns = {k for k, ls in lex.columns.items() for label in ls if len(label) >= 2 and label in line} if dense else set()
         if dense and (len(columns) >= 3 or block):  # a table's header run into its cells, not prose
             marker = re.match(r"\s*\d{1,2}、", line) if block else None
@@ -614,7 +608,7 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
             j = "".join(text for _, text in block)
             _read_run_together_rows(doc, j, [a + i for a, text in block for i in range(len(text))], lex, facts)
     for start, _end, line in lines_of(doc.text):
-        if len(line) < 60 or any(t.start <= start < t.end for t in layout.tables) or re.search(r"[。；]", line[:200]) is None and " " in line.strip():
+        if len(line) < 60 or layout.in_table(start) or re.search(r"[。；]", line[:200]) is None and " " in line.strip():
             continue
         hits = [m for m in pattern.finditer(line)]
         if len(hits) < 2:
@@ -754,7 +748,7 @@ def _read_line_start_numbers(doc: Document, layout: Layout, facts: TableFacts) -
     the line before. Read only when a run of at least four such rows all hold (score <= weight, and
     a weight written in the name, 「测算依据(5 分)」, agrees); otherwise nothing, and a note."""
     lines = [(pos, line) for pos, _end, line in lines_of(doc.text)
-             if line.strip() and not any(t.start <= pos < t.end for t in layout.tables)]
+             if line.strip() and not layout.in_table(pos)]
     run: list[Indicator] = []
     bad = False
 
@@ -813,7 +807,7 @@ def _read_inline_labels(doc: Document, layout: Layout, lex: Lexicon, facts: Tabl
     pattern = re.compile(rf"(?P<label>{'|'.join(map(re.escape, labels))})\s*[：:]\s*(?P<v>[^，,。；;：:\n]{{2,40}})")
     for m in pattern.finditer(doc.text):
         key = lex.keyvalue_of(m.group("label"))
-        if key is None or key in facts.keyvalues or any(t.start <= m.start() < t.end for t in layout.tables):
+        if key is None or key in facts.keyvalues or layout.in_table(m.start()):
             continue
         v = m.group("v").strip()
         a = m.start("v") + m.group("v").index(v)
@@ -892,20 +886,10 @@ def _last_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, obj
     return (lo + m.start(), lo + m.end(), v) if v is not None else None
 
 
-def _clause_start(text: str, pos: int) -> int:
-    i = pos
-    while i > 0 and text[i - 1] not in "。；;\n":
-        i -= 1
-    return i
-
-
-def read_sentences(doc: Document, lex: Lexicon, tables: list[Table], project_report: bool) -> dict[str, object]:
+def read_sentences(doc: Document, lex: Lexicon, layout: Layout, project_report: bool) -> dict[str, object]:
     """Contract path -> grounded value, from 「label … number」 in the narrative."""
     text = doc.text
     out: dict[str, object] = {}
-
-    def in_table(pos: int) -> bool:
-        return any(t.start <= pos < t.end for t in tables)
 
     for entry in lex.sentence:
         if entry.path in out:
@@ -914,9 +898,9 @@ def read_sentences(doc: Document, lex: Lexicon, tables: list[Table], project_rep
         for label in entry.labels:
             hit = None
             for m in re.finditer(re.escape(label), text):
-                if in_table(m.start()):
+                if layout.in_table(m.start()):
                     continue
-                prefix = text[_clause_start(text, m.start()):m.end()]
+                prefix = sentence_prefix(text, m.start()) + m.group(0)
                 if skips and re.search("|".join(skips), prefix):
                     continue
                 if entry.after:  # the number ends just before the label

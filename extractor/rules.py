@@ -27,23 +27,21 @@ from extractor.models import (
     Source,
 )
 from extractor.normalize import money_from, parse_money, parse_number, parse_percent
+from extractor.readers import CJK
 from extractor.narrative import (
-    CJK,
     CONN,
     MONEY,
     NUM,
     PCT,
     allocations,
     breakdowns,
-    in_table,
     money_breakdowns,
     outputs,
     problems_and_measures,
     projects_listed,
     ratios,
-    sentence_prefix,
 )
-from extractor.segment import Layout
+from extractor.segment import Layout, sentence_prefix
 from extractor.tables import Table
 
 def extract(doc: Document, layout: Layout) -> Record:
@@ -56,7 +54,7 @@ def extract(doc: Document, layout: Layout) -> Record:
     rec.report_kind = readers.report_kind(text, lex)
     project_report = readers.is_project_kind(rec.report_kind)
     facts = readers.read_tables(doc, layout, lex)
-    said = readers.read_sentences(doc, lex, layout.tables, project_report)
+    said = readers.read_sentences(doc, lex, layout, project_report)
     rec.department = _department(doc, layout, lex, facts)
     rec.fiscal_year = readers.fiscal_year(doc)
     rec.budget = budget(doc, layout)
@@ -162,7 +160,7 @@ def budget(doc: Document, layout: Layout) -> Budget:
     # 基本支出 / 项目支出: budget unless the sentence speaks of 决算 / 执行 (then executed)
     for part, bud_field, exe_field in (("基本支出", "basic_budget", "basic_executed"), ("项目支出", "project_budget", "project_executed")):
         for m in re.finditer(rf"{part}(?P<label>预算金额|预算数|预算|决算数|支出|执行数)?{CONN}(?P<money>{MONEY})", text):
-            if in_table(layout, m.start()):
+            if layout.in_table(m.start()):
                 continue
             money = parse_money(m.group("money"))
             if money is None:
@@ -481,12 +479,12 @@ def _projects_from_narrative(doc: Document) -> list[Project]:
 
 def restatements(doc: Document, layout: Layout, rec: Record) -> list[Restatement]:
     """Project figures stated in the narrative as well as in a project table."""
-    if not any(p.evidence and in_table(layout, p.evidence.start) for p in rec.projects):
+    if not any(p.evidence and layout.in_table(p.evidence.start) for p in rec.projects):
         return []
     out = []
     for p in _projects_from_narrative(doc):
         match = find_project(rec.projects, p.name)
-        if match is None or match.evidence is None or not in_table(layout, match.evidence.start):
+        if match is None or match.evidence is None or not layout.in_table(match.evidence.start):
             continue
         i = rec.projects.index(match)
         for f in ("budget", "executed", "execution_rate_pct", "score"):

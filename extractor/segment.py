@@ -39,6 +39,10 @@ class Layout:
     sections: list[Section]  # roots of the section tree
     tables: list[Table]
 
+    def in_table(self, pos: int) -> bool:
+        """Is this offset inside one of the tables?"""
+        return any(t.start <= pos < t.end for t in self.tables)
+
     def flat(self) -> list[Section]:
         out: list[Section] = []
 
@@ -112,6 +116,14 @@ def _close(sections: list[Section], end: int) -> None:
     for i, s in enumerate(sections):
         s.end = sections[i + 1].start if i + 1 < len(sections) else end
         _close(s.children, s.end)
+
+
+def sentence_prefix(text: str, pos: int, stops: str = "。；;\n") -> str:
+    """The text from the start of the sentence (or line) up to `pos`."""
+    i = pos
+    while i > 0 and text[i - 1] not in stops:
+        i -= 1
+    return text[i:pos]
 
 
 def segment(text: str, table_spans: list[tuple[int, int]] = (), hinted_kind: str = "docx") -> Layout:
