@@ -117,6 +117,7 @@ def is_project_kind(kind: str | None) -> bool:
     return bool(kind) and kind.startswith("项目")
 
 
+@lru_cache(maxsize=4)
 def _org_re(lex: Lexicon) -> str:
     suffixes = sorted(lex.org["suffixes"], key=len, reverse=True)
     return "(?:" + "|".join(map(re.escape, suffixes)) + ")"

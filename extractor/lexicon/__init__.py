@@ -57,12 +57,13 @@ class Lexicon(BaseModel):
         """A row kind with its own contract paths ([grid.<kind>]: total, basic, project), or
         'part' for a 其中 row or a known part name; None otherwise."""
         label = norm_label(cell)
+        rows = self._row_index()
         for kind in self.grid:
-            if label in {norm_label(x) for x in self.rows.get(kind, [])}:
+            if label in rows.get(kind, ()):
                 return kind
-        if cell.strip().startswith("其中") or label in {norm_label(x) for x in self.rows["parts"]}:
+        if cell.strip().startswith("其中") or label in rows["parts"]:
             return "part"
-        if label in {norm_label(x) for x in self.rows["closing"]}:
+        if label in rows["closing"]:
             return "closing"
         return None
 
@@ -72,6 +73,10 @@ class Lexicon(BaseModel):
     @lru_cache(maxsize=None)
     def _column_index(self) -> dict[str, str]:
         return {norm_label(label): key for key, labels in self.columns.items() for label in labels}
+
+    @lru_cache(maxsize=None)
+    def _row_index(self) -> dict[str, frozenset[str]]:
+        return {kind: frozenset(norm_label(x) for x in labels) for kind, labels in self.rows.items()}
 
     @lru_cache(maxsize=None)
     def _keyvalue_index(self) -> dict[str, str]:
