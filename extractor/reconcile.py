@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from extractor import lexicon
 from extractor.models import Amount, Flag, GroundedNum, Indicator, Record
+from extractor.normalize import parse_number, scan_quantities
 
 HUNDRED = Decimal(100)
 
@@ -244,16 +245,18 @@ def money_parts(r: Record) -> list[Flag]:
     return out
 
 
-_BOUND = re.compile(r"(?P<cmp>≥|>=|＞=|不低于|不少于|大于等于|≤|<=|不高于|不超过|小于等于|＜|<|>|＞)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|[^\d\s]{0,6})")
+_COMPARABLE = ("count", "percent", "money", "number", "score")
 
 
 def _bound(s: str) -> tuple[str, Decimal, str] | None:
-    m = _BOUND.search(s.replace("，", "").replace(",", ""))
-    if not m:
+    """The first quantity of a target or actual cell: (direction, value, unit). A target with no
+    comparator is a floor, except money (a cost written 15万元 is a ceiling as often as not)."""
+    q = next((q for q in scan_quantities(s) if q.kind in _COMPARABLE), None)
+    if q is None:
         return None
-    cmp = m.group("cmp") or ""
-    direction = "<=" if cmp in ("≤", "<=", "不高于", "不超过", "小于等于", "＜", "<") else (">=" if cmp else "")
-    return direction, Decimal(m.group("num")), m.group("unit").strip()
+    direction = {">=": ">=", ">": ">=", "<=": "<=", "<": "<="}.get(q.comparator or "", "")
+    written = parse_number(s[q.num_start:q.num_end])  # 5300 as the cell says, not 0.53 万元
+    return direction or ("" if q.kind == "money" else ">="), written.value if written else q.value, q.unit
 
 
 def score_vs_target(r: Record) -> list[Flag]:
@@ -265,7 +268,7 @@ def score_vs_target(r: Record) -> list[Flag]:
         t, a = _bound(ind.target.value), _bound(ind.actual.value)
         if t is None or a is None or t[2] != a[2]:
             continue
-        direction = t[0] or (">=" if "元" not in t[2] else "")
+        direction = t[0]
         missed = (direction == ">=" and a[1] < t[1]) or (direction == "<=" and a[1] > t[1])
         if missed:
             out.append(Flag(rule="score_vs_target", severity="warning", expected=t[1], found=a[1],
