@@ -278,6 +278,7 @@ class TableFacts:
     parts: list[FundingPart] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     doubtful: list[str] = field(default_factory=list)  # tables (or rows) not understood
+    run_together: list[tuple[int, int]] = field(default_factory=list)  # spans of tables run into long lines
 
 
 def _money_cell(doc: Document, cell: Cell, unit: str | None) -> Amount | None:
@@ -604,6 +605,7 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
     pattern = re.compile("|".join(map(re.escape, labels)))
     org = _org_re(lex)
     for block in run_together_blocks(doc.text, layout, lex):
+        facts.run_together.append((block[0][0], block[-1][0] + len(block[-1][1])))
         facts.doubtful.append(f"「{block[0][1].strip()[:24]}…」的表头与单元格连成一行，只读取能确定的行")
         if not facts.indicators:
             j = "".join(text for _, text in block)

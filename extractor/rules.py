@@ -74,8 +74,7 @@ def extract(doc: Document, layout: Layout) -> Record:
     rec.projects = projects(doc, layout)
     if project_report and not rec.projects:
         rec.projects = _the_project(doc, rec, facts, lex)
-    dense = [(b[0][0], b[-1][0] + len(b[-1][1])) for b in readers.run_together_blocks(text, layout, lex)]
-    rec.outputs = outputs(doc, layout, dense)
+    rec.outputs = outputs(doc, layout, facts.run_together)
     rec.problems, rec.measures = problems_and_measures(doc, layout)
     rec.ratios = ratios(doc)
     rec.breakdowns = breakdowns(doc) + money_breakdowns(doc, layout)
