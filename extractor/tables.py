@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -42,8 +43,8 @@ class Cell:
     start: int
     end: int
 
-    @property
-    def clean(self) -> str:
+    @cached_property
+    def clean(self) -> str:  # read many times by the readers: cleaned once
         return clean_cell(self.raw)
 
 
