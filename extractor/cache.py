@@ -1,6 +1,7 @@
 """SQLite cache of LLM answers and a log of every call attempt.
 
-The cache key is the model, prompt version, schema hash, mode and chunk text: re-running the
+The cache key is the model, prompt version, mode, schema and prompt; an answer keeps the
+tokens and seconds it cost: re-running the
 same inputs makes zero calls. Every attempt (retries included) is logged with its tokens and
 latency; the API key is never stored.
 """
@@ -18,7 +19,8 @@ from typing import Any
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     key TEXT PRIMARY KEY, model TEXT, prompt_version TEXT, parts TEXT,
-    answer TEXT NOT NULL, prompt_tokens INTEGER, completion_tokens INTEGER, created REAL
+    answer TEXT NOT NULL, prompt_tokens INTEGER, completion_tokens INTEGER, created REAL,
+    seconds REAL
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL, model TEXT, prompt_version TEXT, cache_key TEXT,
@@ -42,26 +44,31 @@ class Cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             self._db.executescript(SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(answers)")}
+            if "seconds" not in columns:  # a cache written before answers kept their seconds
+                self._db.execute("ALTER TABLE answers ADD COLUMN seconds REAL")
             self._db.commit()
 
     def get(self, key: str) -> dict[str, Any] | None:
         if self._db is None:
             return None
         with self._lock:
-            row = self._db.execute("SELECT answer, prompt_tokens, completion_tokens FROM answers WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute("SELECT answer, prompt_tokens, completion_tokens, seconds FROM answers WHERE key = ?",
+                                   (key,)).fetchone()
         if row is None:
             return None
-        return {"answer": json.loads(row[0]), "prompt_tokens": row[1], "completion_tokens": row[2]}
+        return {"answer": json.loads(row[0]), "prompt_tokens": row[1], "completion_tokens": row[2], "seconds": row[3]}
 
     def put(self, key: str, model: str, prompt_version: str, parts: list[str], answer: dict[str, Any],
-            prompt_tokens: int, completion_tokens: int) -> None:
+            prompt_tokens: int, completion_tokens: int, seconds: float = 0.0) -> None:
         if self._db is None:
             return
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO answers (key, model, prompt_version, parts, answer, prompt_tokens, "
+                "completion_tokens, created, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (key, model, prompt_version, ",".join(parts), json.dumps(answer, ensure_ascii=False),
-                 prompt_tokens, completion_tokens, time.time()),
+                 prompt_tokens, completion_tokens, time.time(), round(seconds, 3)),
             )
             self._db.commit()
 

@@ -25,7 +25,7 @@ from extractor.grounding import is_grounded, key
 from extractor.models import Evidence, Record
 
 OUTCOMES = ("correct", "wrong", "omitted", "hallucinated")
-DIAGNOSTIC_RULES = {"ungrounded", "rules_llm_disagree", "llm_error", "table_not_understood"}  # about the extraction, not the report
+DIAGNOSTIC_RULES = {"ungrounded", "backends_disagree", "llm_error", "table_not_understood"}  # about the extraction, not the report
 
 SCALARS = [
     "department", "fiscal_year", "report_kind",

@@ -1,13 +1,15 @@
-"""Schema-constrained LLM extraction: chunk, prompt, call (instructor + openai), ground, merge.
+"""The LLM backend by reference: the model chooses among grounded mentions and never writes a
+number.
 
-- Chunks follow the report's own sections and tables under a character budget; each chunk
-  is sent once, with only the schema parts it can fill, so a report costs few calls.
-- Instructor re-asks the model when a validator in llm_schema rejects an answer; tenacity
-  retries transport errors, timeouts, 429 and 5xx with backoff, honouring Retry-After.
-- Answers are cached in SQLite by model, prompt version, schema hash and chunk text; every
-  attempt is logged with its tokens and latency.
-- `hybrid` merges the rules record with the LLM record: where they disagree, the value whose
-  quote verifies is kept and the disagreement is flagged.
+- The mention stage (extractor/mentions.py) lists every number, table cell and candidate name
+  with an id. Each call shows the model the compact mention lines of one part of a report
+  (the figures and names; an indicator table's rows; the narrative's counts), not the text.
+- The response schema makes every value an enum of the ids shown (or null): the answer is tiny
+  and valid by construction (llama.cpp turns the schema into a grammar). Names in list rows
+  are copied from the lines and kept only where the text holds them verbatim (build.py).
+- Answers are cached in SQLite by model, prompt version, schema and prompt text, with the
+  tokens and seconds the call cost, so a re-scored run still reports what the model run cost.
+  Tenacity retries transport errors, timeouts, 429 and 5xx with backoff, honouring Retry-After.
 """
 
 from __future__ import annotations
@@ -15,40 +17,43 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import threading
 import time
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
+from extractor.build import ROW_KINDS, SCALAR_KINDS, record_from_answers, value_of
 from extractor.cache import Cache, cache_key
-from extractor.grounding import evidence, g_amount, g_int, g_num, g_str, key, locate, ungrounded_reason
+from extractor.grounding import iter_grounded
 from extractor.ingest import Document
-from extractor.llm_schema import PARTS, chunk_model, describe_fields
-from extractor.models import Evidence, Extraction, Flag, Indicator, Output, Project, Record, Source
-from extractor.normalize import COUNT_RE, MONEY_RE, QUANTITY_UNITS, parse_money, parse_number, parse_percent
+from extractor.lexicon import Lexicon
+from extractor import lexicon
+from extractor.mentions import Mention
+from extractor.models import Extraction, Flag, Record
 from extractor.segment import Layout
 from extractor.settings import Settings
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts" / "v1"
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts" / "v2"
 
 # instructor logs every failed attempt at ERROR level; our own log (the cache's calls table)
 # records them, and a batch's terminal shows one line per report instead
 logging.getLogger("instructor").setLevel(logging.CRITICAL)
-CHUNK_CHARS = 2400
+NAME_CHARS = 40  # the longest name a list row may copy
+CALL_CHARS = 3000  # mention lines per call: a 1.5B model on 2 cores reads ~80 tokens/s
 
 
 class LLMUnavailable(Exception):
     """The endpoint cannot be reached at all (connection refused, DNS): stop the batch."""
 
 
-class ChunkFailed(Exception):
-    """One chunk could not be extracted (after retries); the report goes on without it."""
+class CallFailed(Exception):
+    """One call could not be answered (after retries); the report goes on without it."""
 
 
 # ---------------------------------------------------------------- prompts
@@ -59,7 +64,7 @@ def _read_prompt(name: str) -> str:
 
 
 def prompt_version() -> str:
-    """v1 plus a hash of the prompt files: an edited prompt is a new version (and a cache miss)."""
+    """v2 plus a hash of the prompt files: an edited prompt is a new version (and a cache miss)."""
     h = hashlib.sha256()
     for f in sorted(PROMPTS.iterdir()):
         h.update(f.name.encode())
@@ -67,97 +72,177 @@ def prompt_version() -> str:
     return f"{PROMPTS.name}-{h.hexdigest()[:8]}"
 
 
-def _field_guides() -> dict[str, str]:
-    guides: dict[str, str] = {}
-    current = None
-    for line in _read_prompt("fields.md").splitlines():
-        if line.startswith("## "):
-            current = line[3:].strip()
-            guides[current] = ""
-        elif current and line.strip():
-            guides[current] += line.strip()
-    return guides
-
-
-def build_messages(title: str, chunk_text: str, parts: list[str], n: int, count: int) -> list[dict[str, str]]:
-    guides = _field_guides()
-    blocks = []
-    for p in parts:
-        blocks.append(f"【{p}】{guides.get(p, '')}")
-        blocks.extend(describe_fields(p))
-    user = _read_prompt("user.md").format(title=title, chunk_no=n, chunk_count=count, fields="\n".join(blocks), chunk=chunk_text)
-    return [{"role": "system", "content": _read_prompt("system.md").strip()}, {"role": "user", "content": user.strip()}]
-
-
-# ---------------------------------------------------------------- chunking
+@lru_cache(maxsize=1)
+def questions() -> dict[str, Any]:
+    """prompts/v2/fields.toml: the answer keys, in the reports' words, and the contract paths
+    they mean."""
+    with open(PROMPTS / "fields.toml", "rb") as f:
+        return tomllib.load(f)
 
 
 @dataclass
-class Chunk:
-    start: int
-    end: int
-    text: str
+class Call:
+    """One question to the model: the parts it answers and the mentions it may choose from."""
+
     parts: list[str]
+    mentions: list[Mention]
+    text: str = ""  # the rendered mention lines
+
+    def ids(self, kinds: tuple[str, ...], path: str, doc: Document) -> list[str]:
+        """The ids shown in this call that can fill `path`."""
+        return [m.id for m in self.mentions if m.kind in kinds and value_of(doc, path, m) is not None]
 
 
-_MONEY_CTX = re.compile(r"预算|决算|执行|收入|支出")
-_SCORE_CTX = re.compile(r"得分|自评结果|评价等级|总分|等级为|自评价|评价结论")
-_PROJECT_CTX = re.compile(r"项目名称|项目.{0,40}(?:自评得分|预算数)")
-_PROBLEM_CTX = re.compile(r"存在问题|存在的问题|主要问题|改进措施|整改措施|改进的方向")
+# ---------------------------------------------------------------- routing and rendering
 
 
-def parts_for(text: str, first: bool) -> list[str]:
-    parts = []
-    if first or re.search(r"编制人数|实有人数|在职人数|退休人员|人员编制|部门名称|单位名称", text):
-        parts.append("profile")
-    if MONEY_RE.search(text) and _MONEY_CTX.search(text):
-        parts.append("budget")
-    if _SCORE_CTX.search(text) and re.search(r"\d\s*分", text):
-        parts.append("score")
-    if re.search(r"[一二三]级指标", text):
-        parts.append("indicators")
-    if _PROJECT_CTX.search(text):
-        parts.append("projects")
-    if any(m for m in COUNT_RE.finditer(text) if not re.fullmatch(r"[一二两三四五六七八九十]", m.group("num"))):
-        parts.append("outputs")
-    if _PROBLEM_CTX.search(text):
-        parts.append("problems")
-    return parts
+def _indicator_tables(layout: Layout, lex: Lexicon) -> set[int]:
+    """Tables whose header has a 分值 / 得分 column: their rows are indicators."""
+    out = set()
+    for i, t in enumerate(layout.tables):
+        for row in t.rows[:6]:
+            cols = {lex.column_of(c.clean) for c in row.cells}
+            if "weight" in cols or ("score" in cols and cols & {"target", "actual", "level1", "level2", "level3"}):
+                out.add(i)
+                break
+    return out
 
 
-def make_chunks(doc: Document, layout: Layout, max_chars: int = CHUNK_CHARS) -> list[Chunk]:
-    """Cut at top-level sections and table edges, pack neighbours up to max_chars, and split
-    anything longer at line breaks. Every character of the text lands in exactly one chunk."""
-    text = doc.text
-    cuts = {0, len(text)}
-    cuts.update(s.start for s in layout.sections)
-    for s in layout.sections:
-        if s.end - s.start > max_chars:
-            cuts.update(c.start for c in s.children)
-    for t in layout.tables:
-        cuts.update((t.start, min(len(text), t.end + 1)))
-    bounds = sorted(cuts)
-    blocks: list[tuple[int, int]] = []
-    for a, b in zip(bounds, bounds[1:]):
-        while b - a > max_chars:
-            cut = text.rfind("\n", a + max_chars // 3, a + max_chars)
-            cut = a + max_chars if cut == -1 else cut + 1
-            blocks.append((a, cut))
-            a = cut
-        if b > a:
-            blocks.append((a, b))
-    packed: list[tuple[int, int]] = []
-    for a, b in blocks:
-        if packed and b - packed[-1][0] <= max_chars:
-            packed[-1] = (packed[-1][0], b)
+def _closing_row(m: Mention, lex: Lexicon) -> bool:
+    return any(lex.row_of(w) == "closing" for w in m.label.split("/"))
+
+
+def render(mentions: list[Mention], text: str) -> str:
+    """The mention lines of a call: one line per mention in the narrative; one line per table
+    row, its label once and each cell as 「column: id value」."""
+    lines: list[str] = []
+    row_key = None
+    for m in mentions:
+        if m.table is None or m.row is None:
+            row_key = None
+            lines.append(m.line(text))
+            continue
+        quote = text[m.start:m.end].replace("\n", " ")
+        cell = f"{m.column}: {m.id} {quote}" if m.column else f"{m.id} {quote}"
+        if (m.table, m.row) != row_key:
+            row_key = (m.table, m.row)
+            lines.append(f"表{m.table + 1}｜{m.label or '（无行名）'} ‖ {cell}")
         else:
-            packed.append((a, b))
-    chunks = []
-    for i, (a, b) in enumerate(packed):
-        parts = parts_for(text[a:b], first=(i == 0))
-        if parts and text[a:b].strip():
-            chunks.append(Chunk(a, b, text[a:b], parts))
-    return chunks
+            lines[-1] += f" ‖ {cell}"
+    return "\n".join(lines)
+
+
+def plan_calls(doc: Document, layout: Layout, mentions: list[Mention], max_chars: int = CALL_CHARS) -> list[Call]:
+    """The calls one report needs, each mention shown once: the figures and names (profile,
+    budget, score, projects); an indicator table's rows (indicators, and the 总分 row also to the
+    score); the narrative's counts (outputs). A part with more lines than max_chars is cut
+    into several calls. Parts are not packed into one call even when they would fit: the 1.5B
+    model answered a packed call worse (seed 000: outputs lost, counts taken for projects)."""
+    lex = lexicon.load()
+    ind_tables = _indicator_tables(layout, lex)
+    main, indicators, outputs = [], [], []
+    for m in mentions:
+        if m.table in ind_tables:
+            indicators.append(m)
+            if _closing_row(m, lex):
+                main.append(m)
+        elif m.kind == "count" and m.table is None and m.unit not in ("人", "名"):
+            outputs.append(m)
+        elif m.kind in ("name", "year", "money", "percent", "score", "number", "count"):
+            main.append(m)
+    calls: list[Call] = []
+    for parts, ms in ((["profile", "budget", "score", "projects"], main), (["indicators"], indicators), (["outputs"], outputs)):
+        if not ms and parts[0] != "profile":
+            continue
+        group: list[Mention] = []
+        for m in ms:
+            group.append(m)
+            if len(render(group, doc.text)) > max_chars and len(group) > 1:
+                group.pop()
+                calls.append(Call(list(parts), group))
+                group = [m]
+                if parts[0] == "profile":
+                    parts = ["budget", "score", "projects"]  # the profile is asked of the opening only
+        if group:
+            calls.append(Call(list(parts), group))
+    for c in calls:
+        c.text = render(c.mentions, doc.text)
+    return calls
+
+
+# ---------------------------------------------------------------- the answer schema
+
+
+def _choice(ids: list[str]) -> tuple[Any, Any]:
+    """A required field whose value is one of `ids` or null (required: a small model then
+    decides each field instead of leaving it out)."""
+    if not ids:
+        return (Optional[Literal[None]], ...)  # type: ignore[valid-type]
+    return (Optional[Literal[tuple(ids)]], ...)  # type: ignore[valid-type]
+
+
+def answer_model(call: Call, doc: Document) -> type[BaseModel]:
+    """The response schema of one call, keyed in the reports' words: every value an enum of
+    the ids the call shows, or null; list rows carry a name copied from the text."""
+    q = questions()
+    fields: dict[str, Any] = {}
+    for part in call.parts:
+        if part in q["scalars"]:
+            for label, path in q["scalars"][part].items():
+                fields[label] = _choice(call.ids(SCALAR_KINDS[path], path, doc))
+        else:
+            spec = q["rows"][part]
+            # names are short: a bound keeps a looping model from filling its tokens with one name
+            row: dict[str, Any] = {spec["name"]: (str, Field(max_length=NAME_CHARS))}
+            if "level" in spec:
+                row[spec["level"]] = (Literal[1, 2, 3], ...)
+            for label, f in spec.items():
+                if label not in ("list", "name", "level", "max_rows"):
+                    row[label] = _choice(call.ids(ROW_KINDS[part][f], f"{part}.{f}", doc))
+            # a bound on the rows: a small model can repeat a row until it runs out of tokens
+            fields[spec["list"]] = (list[create_model(f"{part.title()}Row", **row)],  # type: ignore[call-overload, misc]
+                                    Field(max_length=spec.get("max_rows", 20)))
+    return create_model("Answer", **fields)  # type: ignore[call-overload]
+
+
+def normalize_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer keyed in the reports' words -> {"scalars": {path: id}, part: [rows by field]}."""
+    q = questions()
+    out: dict[str, Any] = {"scalars": {}}
+    for labels in q["scalars"].values():
+        for label, path in labels.items():
+            if label in answer:
+                out["scalars"][path] = answer[label]
+    for part, spec in q["rows"].items():
+        if spec["list"] not in answer:
+            continue
+        rows = []
+        for row in answer[spec["list"]] or []:
+            r = {"name": row.get(spec["name"]), "level": row.get(spec["level"]) if "level" in spec else None}
+            r.update({f: row.get(label) for label, f in spec.items() if label not in ("list", "name", "level", "max_rows")})
+            rows.append(r)
+        out[part] = rows
+    return out
+
+
+def describe_fields(call: Call) -> str:
+    """The keys a call asks for, in order: 部门名称、评价年度、…、项目（每行：项目名称、预算数、…）."""
+    q = questions()
+    out: list[str] = []
+    for part in call.parts:
+        if part in q["scalars"]:
+            out += list(q["scalars"][part])
+        else:
+            spec = q["rows"][part]
+            cols = [spec["name"]] + ([spec["level"]] if "level" in spec else []) + \
+                [k for k in spec if k not in ("list", "name", "level", "max_rows")]
+            out.append(f"{spec['list']}（每行：{'、'.join(cols)}）")
+    return "、".join(out)
+
+
+def build_messages(title: str, call: Call) -> list[dict[str, str]]:
+    user = _read_prompt("user.md").format(title=title, fields=describe_fields(call), mentions=call.text)
+    return [{"role": "system", "content": _read_prompt("system.md").strip()}, {"role": "user", "content": user.strip()}]
 
 
 # ---------------------------------------------------------------- the client
@@ -195,21 +280,26 @@ def _transport_error(exc: BaseException) -> BaseException | None:
 
 
 class Usage:
-    """Tokens, calls and cache hits of one report, shared by its chunk threads."""
+    """Calls, tokens and model seconds of one report, shared by its call threads. Answers from
+    the cache count what they cost when they were made (and are counted as cached too)."""
 
     def __init__(self, limit: int):
         self.limit = limit
         self.calls = 0
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self.seconds = 0.0
         self.cached = 0
+        self.reasks = 0
         self._lock = threading.Lock()
 
-    def add(self, prompt: int, completion: int, call: bool = True) -> None:
+    def add(self, prompt: int, completion: int, seconds: float = 0.0, call: bool = True, cached: bool = False) -> None:
         with self._lock:
             self.prompt_tokens += prompt
             self.completion_tokens += completion
+            self.seconds += seconds
             self.calls += int(call)
+            self.cached += int(cached)
 
     @property
     def exhausted(self) -> bool:
@@ -237,31 +327,28 @@ class LLMClient:
         }[settings.mode]
         self.cache = cache if cache is not None else Cache(settings.cache_path)
         self.prompt_version = prompt_version()
-        # bounds the calls in flight across all chunks of all reports of a batch
+        # bounds the calls in flight across all calls of all reports of a batch
         self._slots = threading.BoundedSemaphore(max(1, settings.concurrency))
 
-    def _schema_hash(self, model: type[BaseModel]) -> str:
-        return hashlib.sha256(json.dumps(model.model_json_schema(), sort_keys=True).encode()).hexdigest()[:16]
-
-    def ask(self, title: str, chunk: Chunk, n: int, count: int, usage: Usage) -> dict[str, Any]:
-        """The validated answer for one chunk, from the cache or the model."""
+    def ask(self, title: str, call: Call, doc: Document, usage: Usage) -> dict[str, Any]:
+        """The validated answer to one call, from the cache or the model."""
         import instructor
         import openai
         from instructor.core import IncompleteOutputException
         from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-        model = chunk_model(chunk.parts)
-        k = cache_key(self.settings.model, self.prompt_version, self._schema_hash(model), self.settings.mode, chunk.text, ",".join(chunk.parts))
+        model = answer_model(call, doc)
+        messages = build_messages(title, call)
+        schema = json.dumps(model.model_json_schema(), sort_keys=True, ensure_ascii=False)
+        k = cache_key(self.settings.model, self.prompt_version, self.settings.mode, schema, json.dumps(messages, ensure_ascii=False))
         hit = self.cache.get(k)
         if hit is not None:
-            with usage._lock:
-                usage.cached += 1
+            usage.add(hit["prompt_tokens"] or 0, hit["completion_tokens"] or 0, hit.get("seconds") or 0.0, call=False, cached=True)
             return hit["answer"]
         if usage.exhausted:
-            raise ChunkFailed(f"token limit per report ({usage.limit}) reached; chunk skipped")
-        messages = build_messages(title, chunk.text, chunk.parts, n, count)
+            raise CallFailed(f"token limit per report ({usage.limit}) reached; call skipped")
         client = instructor.from_openai(self.openai, mode=self.mode)
-        state = {"attempt": 0, "t0": 0.0, "prompt": 0, "completion": 0}
+        state = {"attempt": 0, "t0": 0.0, "prompt": 0, "completion": 0, "seconds": 0.0}
 
         def on_kwargs(*_: Any, **__: Any) -> None:
             state["attempt"] += 1
@@ -270,16 +357,19 @@ class LLMClient:
         def on_response(resp: Any) -> None:
             u = getattr(resp, "usage", None)
             p, c = (getattr(u, "prompt_tokens", 0) or 0, getattr(u, "completion_tokens", 0) or 0) if u else (0, 0)
+            dt = time.perf_counter() - state["t0"]
             state["prompt"] += p
             state["completion"] += c
-            usage.add(p, c)
-            self.cache.log(self.settings.model, self.prompt_version, k, state["attempt"], "ok", p, c, time.perf_counter() - state["t0"])
+            state["seconds"] += dt
+            self.cache.log(self.settings.model, self.prompt_version, k, state["attempt"], "ok", p, c, dt)
 
         def on_error(err: Any, *_: Any, **__: Any) -> None:
             self.cache.log(self.settings.model, self.prompt_version, k, state["attempt"], "error", 0, 0,
                            time.perf_counter() - state["t0"], f"{type(err).__name__}: {str(err)[:200]}")
 
         def on_parse_error(err: Any, *_: Any, **__: Any) -> None:
+            with usage._lock:
+                usage.reasks += 1
             self.cache.log(self.settings.model, self.prompt_version, k, state["attempt"], "invalid", 0, 0, 0.0, str(err)[:300])
 
         client.on("completion:kwargs", on_kwargs)
@@ -308,274 +398,72 @@ class LLMClient:
                         model=self.settings.model,
                         response_model=model,
                         messages=messages,  # type: ignore[arg-type]
-                        max_retries=1,  # one re-ask on validation errors; then salvage
-                        context={"chunk": chunk.text},
+                        max_retries=1,  # one re-ask should the answer not fit the schema
                         temperature=self.settings.temperature,
-                        max_tokens=2048,
+                        max_tokens=1024,
                     )
         except Exception as e:  # noqa: BLE001 - classified below
             t = _transport_error(e)
             if isinstance(t, openai.APIConnectionError) and not isinstance(t, openai.APITimeoutError):
-                raise LLMUnavailable(f"cannot reach the model at {self.settings.base_url}: {type(t).__name__}") from None
+                raise LLMUnavailable(f"无法连接模型服务 {self.settings.base_url}：{type(t).__name__}") from None
             if isinstance(e, IncompleteOutputException):
-                raise ChunkFailed("the model's answer was cut off (max tokens reached)") from None
+                raise CallFailed("模型的回答被截断（达到 max_tokens）") from None
             if t is not None:
-                raise ChunkFailed(f"the model endpoint kept failing: {type(t).__name__}: {str(t)[:120]}") from None
-            salvaged = self._salvage(e, chunk)
-            if salvaged is None:
-                raise ChunkFailed(f"no valid answer after re-asking: {type(e).__name__}: {str(e).splitlines()[0][:160]}") from None
-            answer, dropped = salvaged
-            self.cache.log(self.settings.model, self.prompt_version, k, state["attempt"], "salvaged", 0, 0, 0.0,
-                           f"{dropped} facts failed validation and were dropped")
-            answer["_dropped"] = dropped
-            self.cache.put(k, self.settings.model, self.prompt_version, chunk.parts, answer, state["prompt"], state["completion"])
-            return answer
-        answer = obj.model_dump(mode="json")
-        self.cache.put(k, self.settings.model, self.prompt_version, chunk.parts, answer, state["prompt"], state["completion"])
+                raise CallFailed(f"模型服务多次出错：{type(t).__name__}: {str(t)[:120]}") from None
+            raise CallFailed(f"模型的回答不符合结构：{type(e).__name__}: {str(e).splitlines()[0][:160]}") from None
+        finally:
+            usage.add(state["prompt"], state["completion"], state["seconds"], call=state["attempt"] > 0)
+        answer = normalize_answer(obj.model_dump(mode="json"))
+        self.cache.put(k, self.settings.model, self.prompt_version, call.parts, answer, state["prompt"], state["completion"], state["seconds"])
         return answer
-
-    @staticmethod
-    def _salvage(exc: Exception, chunk: Chunk) -> tuple[dict[str, Any], int] | None:
-        """The valid facts of the last rejected answer, or None when it was not JSON at all."""
-        from extractor.llm_schema import salvage
-
-        completion = getattr(exc, "last_completion", None)
-        try:
-            content = completion.choices[0].message.content  # type: ignore[union-attr]
-            raw = json.loads(content)
-        except (AttributeError, IndexError, TypeError, ValueError):
-            return None
-        if not isinstance(raw, dict):
-            return None
-        return salvage(chunk.parts, raw, chunk.text)
 
     # ------------------------------------------------------------ one report
 
-    def extract(self, doc: Document, layout: Layout) -> tuple[Record, Usage, list[Flag]]:
-        chunks = make_chunks(doc, layout)
+    def extract(self, doc: Document, layout: Layout, mentions: list[Mention]) -> tuple[Record, Usage, list[Flag]]:
+        calls = plan_calls(doc, layout, mentions)
         usage = Usage(self.settings.max_tokens_per_report)
         title = next((ln.strip(" #\t") for ln in doc.text.splitlines() if ln.strip()), "")[:60]
-        answers: list[tuple[Chunk, dict[str, Any] | None, str | None]] = []
 
-        def work(i: int, c: Chunk) -> tuple[Chunk, dict[str, Any] | None, str | None]:
+        def work(c: Call) -> tuple[Call, dict[str, Any] | None, str | None]:
             try:
-                return c, self.ask(title, c, i + 1, len(chunks), usage), None
-            except ChunkFailed as e:
+                return c, self.ask(title, c, doc, usage), None
+            except CallFailed as e:
                 return c, None, str(e)
 
         with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
-            answers = list(pool.map(lambda ic: work(*ic), enumerate(chunks)))
-        flags = [Flag(rule="llm_error", severity="warning", message=f"chunk [{c.start}:{c.end}] ({', '.join(c.parts)}): {err}",
-                      paths=[]) for c, a, err in answers if err]
-        flags += [Flag(rule="llm_error", severity="info", paths=[],
-                       message=f"chunk [{c.start}:{c.end}]: {a['_dropped']} facts of the model's answer failed validation and were dropped")
-                  for c, a, _ in answers if a and a.get("_dropped")]
-        record = facts_to_record(doc, [(c, a) for c, a, _ in answers if a is not None])
+            answers = list(pool.map(work, calls))
+        flags = [Flag(rule="llm_error", severity="warning", paths=[],
+                      message=f"模型调用失败（{'、'.join(c.parts)}，{len(c.mentions)} 个候选）：{err}") for c, a, err in answers if err]
+        record = record_from_answers(doc, {m.id: m for m in mentions}, [a for _, a, _ in answers if a is not None])
         return record, usage, flags
-
-
-# ---------------------------------------------------------------- answers -> record
-
-
-def _span(doc: Document, chunk: Chunk, quote: str) -> tuple[int, int] | None:
-    hit = locate(chunk.text, quote)
-    if hit is None:
-        return None
-    return chunk.start + hit[0], chunk.start + hit[1]
-
-
-def _money(doc: Document, chunk: Chunk, f: dict[str, Any] | None):  # noqa: ANN202
-    if not f:
-        return None
-    span = _span(doc, chunk, f["quote"])
-    m = parse_money(f"{f['value']}{f['unit']}")
-    if span is None or m is None:
-        return None
-    return g_amount(doc, m, *span)
-
-
-def _points(doc: Document, chunk: Chunk, f: dict[str, Any] | None):  # noqa: ANN202
-    if not f:
-        return None
-    span = _span(doc, chunk, f["quote"])
-    n = parse_number(f["value"])
-    return None if span is None or n is None else g_num(doc, n.value, *span, n.approx)
-
-
-def _pct(doc: Document, chunk: Chunk, f: dict[str, Any] | None):  # noqa: ANN202
-    if not f:
-        return None
-    span = _span(doc, chunk, f["quote"])
-    v = f["value"]
-    p = parse_percent(v if "%" in v else f"{v}%")
-    return None if span is None or p is None else g_num(doc, p.value, *span, p.approx)
-
-
-def facts_to_record(doc: Document, answers: list[tuple[Chunk, dict[str, Any]]]) -> Record:
-    """Ground every answered fact in the document text and merge chunks in document order:
-    the first statement of a scalar wins; list items are concatenated and de-duplicated."""
-    r = Record(source=Source(path=doc.path, sha256=doc.sha256, format=doc.format, pages=len(doc.pages)))  # type: ignore[arg-type]
-    for chunk, ans in answers:
-        prof = ans.get("profile") or {}
-        if prof:
-            if r.department is None and prof.get("department"):
-                d = prof["department"]
-                sp = _span(doc, chunk, d["quote"])
-                if sp:
-                    inner = doc.text[sp[0]:sp[1]].find(d["value"])
-                    r.department = g_str(doc, d["value"], sp[0] + inner, sp[0] + inner + len(d["value"])) if inner >= 0 else g_str(doc, d["value"], *sp)
-            if r.fiscal_year is None and prof.get("fiscal_year"):
-                y = prof["fiscal_year"]
-                sp = _span(doc, chunk, y["quote"])
-                if sp:
-                    r.fiscal_year = g_int(doc, int(y["value"]), *sp)
-            for f in ("authorized", "actual", "retired"):
-                if getattr(r.staffing, f) is None and prof.get(f):
-                    g = _points(doc, chunk, prof[f])
-                    if g is not None and g.value == g.value.to_integral_value():
-                        setattr(r.staffing, f, g_int(doc, int(g.value), g.start, g.end))
-        bud = ans.get("budget") or {}
-        for f, v in bud.items():
-            if getattr(r.budget, f) is None and v:
-                setattr(r.budget, f, _pct(doc, chunk, v) if f == "execution_rate_pct" else _money(doc, chunk, v))
-        sc = ans.get("score") or {}
-        if r.score.total is None and sc.get("total"):
-            r.score.total = _points(doc, chunk, sc["total"])
-        if r.score.grade is None and sc.get("grade"):
-            sp = _span(doc, chunk, sc["grade"]["quote"])
-            if sp:
-                r.score.grade = g_str(doc, sc["grade"]["value"], *sp)
-        for it in (ans.get("indicators") or {}).get("indicators", []):
-            if any(key(i.name) == key(it["name"]) for i in r.indicators):
-                continue
-            r.indicators.append(Indicator(level=it["level"], name=it["name"], parent=it.get("parent"),
-                                          weight=_points(doc, chunk, it.get("weight")), score=_points(doc, chunk, it.get("score")),
-                                          evidence=evidence(doc, chunk.start, chunk.end)))
-        for it in (ans.get("projects") or {}).get("projects", []):
-            from extractor.rules import find_project
-
-            p = Project(name=it["name"], budget=_money(doc, chunk, it.get("budget")), executed=_money(doc, chunk, it.get("executed")),
-                        execution_rate_pct=_pct(doc, chunk, it.get("execution_rate_pct")), score=_points(doc, chunk, it.get("score")))
-            same = find_project(r.projects, p.name)
-            if same is None:
-                r.projects.append(p)
-            else:
-                for f in ("budget", "executed", "execution_rate_pct", "score"):
-                    if getattr(same, f) is None:
-                        setattr(same, f, getattr(p, f))
-        for it in (ans.get("outputs") or {}).get("outputs", []):
-            sp = _span(doc, chunk, it["quote"])
-            n = parse_number(it["value"])
-            if sp is None or n is None or it["unit"] not in QUANTITY_UNITS:
-                continue  # an output is a count with a measure word, not a rate or an amount
-            approx = n.approx or bool(re.search(r"余|多|约|左右|近|以上", it["quote"]))
-            if any(key(o.name) == key(it["name"]) and o.value.value == n.value for o in r.outputs):
-                continue
-            r.outputs.append(Output(name=it["name"], value=g_num(doc, n.value, *sp, approx), unit=it["unit"], approx=approx,
-                                    evidence=evidence(doc, *sp)))
-        pm = ans.get("problems") or {}
-        r.problems += [p for p in pm.get("problems", []) if p not in r.problems]
-        r.measures += [m for m in pm.get("measures", []) if m not in r.measures]
-    return r
-
-
-# ---------------------------------------------------------------- hybrid
-
-SCALAR_PATHS = ["department", "fiscal_year"] + [f"budget.{f}" for f in (
-    "total_budget", "initial_budget", "executed", "execution_rate_pct", "basic_budget", "basic_executed",
-    "project_budget", "project_executed", "revenue_total", "fiscal_appropriation")] + [
-    "score.total", "score.grade", "staffing.authorized", "staffing.actual", "staffing.retired"]
-
-
-def _get(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _set(obj: Any, path: str, value: Any) -> None:
-    *head, last = path.split(".")
-    for part in head:
-        obj = getattr(obj, part)
-    setattr(obj, last, value)
-
-
-def _verifies(text: str, g: Evidence | None) -> bool:
-    return g is not None and ungrounded_reason(text, g) is None
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, (Decimal, int)) and isinstance(b, (Decimal, int)):
-        return Decimal(a) == Decimal(b)
-    return key(str(a)) == key(str(b))
-
-
-def merge_hybrid(text: str, rules_rec: Record, llm_rec: Record) -> tuple[Record, list[Flag]]:
-    """Rules first; the LLM fills what the rules missed; where both speak and disagree, the
-    value whose quote verifies stays (the rules' when both do) and the disagreement is flagged."""
-    out = rules_rec.model_copy(deep=True)
-    flags: list[Flag] = []
-    for path in SCALAR_PATHS:
-        r, l_ = _get(rules_rec, path), _get(llm_rec, path)
-        if l_ is None:
-            continue
-        if r is None:
-            if _verifies(text, l_):
-                _set(out, path, l_)
-            continue
-        if _equal(r.value, l_.value):
-            continue
-        keep_llm = not _verifies(text, r) and _verifies(text, l_)
-        if keep_llm:
-            _set(out, path, l_)
-        flags.append(Flag(rule="rules_llm_disagree", severity="warning", paths=[path],
-                          expected=_json_value(r.value), found=_json_value(l_.value),
-                          message=f"{path}: rules read {r.value} ({r.quote[:30]!r}), the model read {l_.value} ({l_.quote[:30]!r}); kept {'the model' if keep_llm else 'rules'}"))
-    from extractor.rules import find_project
-
-    for p in llm_rec.projects:
-        match = find_project(out.projects, p.name)
-        if match is None:
-            out.projects.append(p)
-            continue
-        for f in ("budget", "executed", "execution_rate_pct", "score"):
-            lv = getattr(p, f)
-            if getattr(match, f) is None and lv is not None and _verifies(text, lv):
-                setattr(match, f, lv)
-    names = {key(i.name) for i in out.indicators}
-    out.indicators += [i for i in llm_rec.indicators if key(i.name) not in names]
-    for o in llm_rec.outputs:
-        dup = any(x.value.value == o.value.value and x.unit == o.unit for x in out.outputs)
-        if not dup:
-            out.outputs.append(o)
-    if not out.problems:
-        out.problems = llm_rec.problems
-    if not out.measures:
-        out.measures = llm_rec.measures
-    return out, flags
-
-
-def _json_value(v: Any) -> Any:
-    return v if isinstance(v, (Decimal, str)) else str(v)
 
 
 # ---------------------------------------------------------------- pipeline entry
 
 
-def extract_with_llm(doc: Document, layout: Layout, rules_rec: Record, options: Any, client: LLMClient | None) -> Record:
+def extract_with_llm(doc: Document, layout: Layout, mentions: list[Mention], rules_rec: Record, options: Any,
+                     client: LLMClient | None) -> Record:
+    """The llm backend's record, or the hybrid's (the rules record, cross-checked and completed
+    by the model's choices: extractor/merge.py)."""
+    from extractor.merge import merge_hybrid
+
     if client is None:
         raise LLMUnavailable("no model configured")
     t0 = time.perf_counter()
-    llm_rec, usage, flags = client.extract(doc, layout)
+    llm_rec, usage, flags = client.extract(doc, layout, mentions)
     if options.backend == "llm":
         record = llm_rec
+        chosen = {p: "llm" for p, g in iter_grounded(record) if hasattr(g, "value") and ".evidence" not in p}
     else:
-        record, disagreements = merge_hybrid(doc.text, rules_rec, llm_rec)
+        record, disagreements, chosen = merge_hybrid(doc, layout, mentions, rules_rec, llm_rec)
         flags += disagreements
     record.flags = flags
+    wall = time.perf_counter() - t0
     record.extraction = Extraction(
         backend=options.backend, model=client.model_name, prompt_version=client.prompt_version,
-        llm_calls=usage.calls, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-        cached=usage.cached, seconds=round(time.perf_counter() - t0, 3),
+        llm_calls=usage.calls + usage.cached, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+        cached=usage.cached, reasks=usage.reasks,
+        # what the model run cost: the calls' own seconds when answers came from the cache
+        seconds=round(max(wall, usage.seconds), 3), chosen_by=chosen,
     )
     return record

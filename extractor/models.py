@@ -206,7 +206,9 @@ class Extraction(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached: int = Field(default=0, description="LLM answers served from the cache")
+    reasks: int = Field(default=0, description="answers the model had to give again because they did not fit the schema")
     seconds: float = 0.0
+    chosen_by: dict[str, str] = Field(default_factory=dict, description="hybrid: path -> rules / llm / both, which backend chose each value")
 
 
 class Record(BaseModel):

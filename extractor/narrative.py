@@ -77,6 +77,45 @@ _TRAILERS = r"(?:为|达|达到|共|计|约|了|合计|总数|数量|共计|累�
 _STAFF_CTX = re.compile(r"编制|实有|在职|退休|离休|遗属|人员情况|组织机构|内设|职称|学历")
 
 
+def count_is_result(text: str, layout: Layout, start: int, end: int, num: str, lex: lexicon.Lexicon | None = None) -> bool:
+    """Can the count written at text[start:end] (its number `num`) be a reported result? Not in
+    a table's indicator cells, not a word (两次), not the budget's structure (8个项目, 8项…资金),
+    not a specification inside the name of what was built (新建300米深机井1座), not a time, a
+    date, a range's end, a target (不低于105人), a scoring rule (每项扣1分) or a count of
+    indicators (设置4个一级指标). Used by the outputs reader and to check another backend's."""
+    lex = lex or lexicon.load()
+    if layout.in_table(start) and not _in_narrative_cell(layout, start):
+        return False  # a table's cells are indicators, not results
+    if re.fullmatch(r"[零〇一二两三四五六七八九十]", num):
+        return False  # 两次, 三项制度: a word, not a reported quantity
+    rest = re.split(r"[。；;\n]", text[end: end + 12])[0]  # what follows, in the same sentence
+    if "资金" in re.split(r"[，,、]", rest)[0]:
+        return False  # 「8项约束性任务资金合计…」: the structure of a budget, not a result
+    if re.search(r"(?:万亩|亩|%|％|万元|元)$", text[max(0, start - 3):start]) and re.fullmatch(r"\d{5,}", num):
+        return False  # 「面积万亩2110110」: a table's unit cell run into its numbers, not prose
+    if "项目" in rest[:7] or text[end - 1: end + 1] == "项目":
+        return False  # 「共有 8 个项目」 is the budget's structure, not an output
+    if "\n" in text[start:end] and start - (text.rfind("\n", 0, start) + 1) < 20:
+        return False  # a number ending a short line and a word on the next: not one quantity (a long line is a hard wrap)
+    if re.search(r"[-~～至到]\s*$", text[max(0, start - 2): start]):
+        return False  # the end of a range (2-12个月)
+    if re.match(rf"(?:{_COUNT_BARE})?[{CJK}]{{1,3}}{_COUNT_BARE}", text[end: end + 16]):
+        return False  # 「新建300米深机井1座」, 「20米100吨水塔1座」: a specification inside the name of what was built
+    if re.match(r"(?:工作日|个月|月|季度|小时|天|年)", rest):
+        return False  # 「30个工作日内」: a time, not a result
+    before = _prefix_across_wraps(text, start)
+    after = text[end: end + 1]
+    if re.search(r"年$|月$|第$", before) or after in ("月", "年", "日"):
+        return False
+    if re.search(r"(?:不低于|不少于|不高于|不超过|[≥≤><])\s*$", before):
+        return False  # 「不低于105人」: a target, not a result
+    if any(w in sentence_prefix(text, start, "。；;\n") + rest for w in lex.outputs["scoring_words"]):
+        return False  # 「每发现1项扣1分」: a scoring rule, not a result
+    if "指标" in before.split("指标值")[-1].split("完成值")[-1] or "指标" in rest:
+        return False  # 「设置4个一级指标」 describes the indicator system, not an output
+    return True
+
+
 def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> list[Output]:
     """Quantified outputs in the narrative: 法律援助案件1002件, 调解成功2860件, 4000余起."""
     text = doc.text
@@ -84,40 +123,15 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
     out: list[Output] = []
     seen: set[tuple[str, Decimal, str]] = set()
     for m in COUNT_RE.finditer(text):
-        if layout.in_table(m.start()) and not _in_narrative_cell(layout, m.start()) or any(a <= m.start() < b for a, b in skip):
-            continue  # a table's cells are indicators, not results
-        if re.fullmatch(r"[零〇一二两三四五六七八九十]", m.group("num")):
-            continue  # 两次, 三项制度: a word, not a reported quantity
-        rest = re.split(r"[。；;\n]", text[m.end(): m.end() + 12])[0]  # what follows, in the same sentence
-        if "资金" in re.split(r"[，,、]", rest)[0]:
-            continue  # 「8项约束性任务资金合计…」: the structure of a budget, not a result
-        if re.search(r"(?:万亩|亩|%|％|万元|元)$", text[max(0, m.start() - 3):m.start()]) and re.fullmatch(r"\d{5,}", m.group("num")):
-            continue  # 「面积万亩2110110」: a table's unit cell run into its numbers, not prose
-        if "项目" in rest[:7] or text[m.end() - 1: m.end() + 1] == "项目":
-            continue  # 「共有 8 个项目」 is the budget's structure, not an output
-        if "\n" in m.group(0) and m.start() - (text.rfind("\n", 0, m.start()) + 1) < 20:
-            continue  # a number ending a short line and a word on the next: not one quantity (a long line is a hard wrap)
-        if re.search(r"[-~～至到]\s*$", text[max(0, m.start() - 2): m.start()]):
-            continue  # the end of a range (2-12个月)
-        if re.match(rf"(?:{_COUNT_BARE})?[{CJK}]{{1,3}}{_COUNT_BARE}", text[m.end(): m.end() + 16]):
-            continue  # 「新建300米深机井1座」, 「20米100吨水塔1座」: a specification inside the name of what was built
-        if re.match(r"(?:工作日|个月|月|季度|小时|天|年)", rest):
-            continue  # 「30个工作日内」: a time, not a result
+        if any(a <= m.start() < b for a, b in skip) or not count_is_result(text, layout, m.start(), m.end(), m.group("num"), lex):
+            continue
         c = parse_count(m.group(0))
         if c is None or c.value == 0:
             continue
         before = _prefix_across_wraps(text, m.start())
-        after = text[m.end(): m.end() + 1]
-        if re.search(r"年$|月$|第$", before) or after in ("月", "年", "日"):
-            continue
-        if re.search(r"(?:不低于|不少于|不高于|不超过|[≥≤><])\s*$", before):
-            continue  # 「不低于105人」: a target, not a result
-        if any(w in sentence_prefix(text, m.start(), "。；;\n") + rest for w in lex.outputs["scoring_words"]):
-            continue  # 「每发现1项扣1分」: a scoring rule, not a result
+        rest = re.split(r"[。；;\n]", text[m.end(): m.end() + 12])[0]
         if _STAFF_CTX.search(sentence_prefix(text, m.start(), "。；;\n")) and c.unit in ("人", "个", "名"):
             continue
-        if "指标" in before.split("指标值")[-1].split("完成值")[-1] or "指标" in rest:
-            continue  # 「设置4个一级指标」 describes the indicator system, not an output
         # 「资助接受托养服务人次数年初指标值为不低于105人，全年实际完成值116人」: the indicator is the name
         target = None
         narrative = re.search(r"([^，,。；;：:]{2,30}?)年初指标值[为是]?(?:不低于|不少于|达到)?(" + _COUNT + ")[^。；;]{0,12}?$", sentence_prefix(text, m.start()))

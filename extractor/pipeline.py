@@ -1,4 +1,5 @@
-"""One report from file to record: ingest -> segment -> extract -> ground -> reconcile.
+"""One report from file to record: ingest -> segment -> extract (rules; mentions -> model
+choices -> build, for the llm and hybrid backends) -> ground -> reconcile.
 
 I/O lives at the edges (reading the file, writing the JSON); the stages in between are pure.
 """
@@ -57,8 +58,9 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
     record.source = source_of(doc)
     if options.backend in ("llm", "hybrid"):
         from extractor import llm as llm_mod
+        from extractor.mentions import find
 
-        record = llm_mod.extract_with_llm(reading, layout, record, options, llm)  # type: ignore[arg-type]
+        record = llm_mod.extract_with_llm(reading, layout, find(reading, layout), record, options, llm)  # type: ignore[arg-type]
         record.source = source_of(doc)
     from extractor.grounding import enforce
 

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 from extractor import lexicon, readers
+from extractor.build import find_project
 from extractor.grounding import evidence, g_amount, g_num, g_str, key
 from extractor.ingest import Document
 from extractor.models import (
@@ -387,15 +388,6 @@ def projects(doc: Document, layout: Layout) -> list[Project]:
                 if getattr(match, f) is None and getattr(p, f) is not None:
                     setattr(match, f, getattr(p, f))
     return merged
-
-
-def find_project(projects_: list[Project], name: str) -> Project | None:
-    k = key(re.sub(r"项目$", "", name))
-    for p in projects_:
-        pk = key(re.sub(r"项目$", "", p.name))
-        if pk == k or (len(k) >= 4 and (k in pk or pk in k)):
-            return p
-    return None
 
 
 def _projects_from_tables(doc: Document, layout: Layout) -> list[Project]:

@@ -36,6 +36,11 @@ class Kind(BaseModel):
     body: list[str] = Field(default_factory=list)  # signatures in the opening text, for titles that do not say
 
 
+# key-value labels whose value is a contract path's
+KEYVALUE_PATHS = {"score_total": "score.total", "budget_total": "budget.total_budget", "budget_executed": "budget.executed",
+                  "department": "department", "implementer": "department", "grade": "score.grade"}
+
+
 class Lexicon(BaseModel):
     columns: dict[ColumnKey, list[str]]
     rows: dict[str, list[str]]
@@ -66,6 +71,32 @@ class Lexicon(BaseModel):
         if label in rows["closing"]:
             return "closing"
         return None
+
+    @lru_cache(maxsize=None)
+    def labels_for(self, path: str) -> frozenset[tuple[str, ...]]:
+        """The wordings the lexicon knows for a contract path, each the labels that must all be
+        present, normalised: a sentence label, a label-above-value or key-value cell (one word
+        each), a grid's row and column (基本支出 + 预算数 for budget.basic_budget; a column alone
+        for the total row's paths). Used to check that a value another backend chose stands by
+        words that mean its field."""
+        out: set[tuple[str, ...]] = set()
+        for sf in self.sentence:
+            if sf.path == path:
+                out.update((x,) for x in sf.labels)
+        out.update((x,) for x in self.below.get(path, ()))
+        out.update((x,) for k, labels in self.keyvalue.items() if KEYVALUE_PATHS.get(k) == path for x in labels)
+        for row_kind, cols in self.grid.items():
+            for col, p in cols.items():
+                if p != path:
+                    continue
+                for c in self.columns.get(col, ()):  # type: ignore[call-overload]
+                    if row_kind == "total":
+                        out.add((c,))
+                    else:
+                        out.update((r, c) for r in self.rows.get(row_kind, ()))
+        if path == "score.total":
+            out.update((x,) for x in self.rows.get("closing", ()))
+        return frozenset(tuple(norm_label(x) for x in words) for words in out if all(words))
 
     def keyvalue_of(self, cell: str) -> str | None:
         return _lookup(self._keyvalue_index(), cell)

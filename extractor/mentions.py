@@ -1,0 +1,187 @@
+"""The mention stage: every number, table cell value and candidate name a field could take,
+parsed and grounded once.
+
+A mention is what a backend may choose: the LLM answers with mention ids, the builder turns
+chosen ids into grounded values (quote == text[start:end] by construction), and the hybrid
+backend compares the two backends' choices by the mentions they land on. Nothing here decides
+what a mention means; its labels (the words before it, its table row and column) say where it
+sits so that a reader (or a model) can decide.
+
+Pure functions of the document text (chrome already blanked) and its layout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from extractor import lexicon
+from extractor.ingest import Document
+from extractor.lexicon import Lexicon
+from extractor.normalize import QUANTITY_UNITS, declared_unit, scan_quantities
+from extractor.segment import Layout
+from extractor.tables import Cell, Table
+
+CJK = "\u4e00-\u9fff"
+OPENING_CHARS = 400  # a report names its department in its title and first sentences
+
+# what a number is, for a field: kind as the scanner reads it -> the kinds of fields it can fill
+KINDS = ("money", "percent", "score", "count", "number", "year", "name")
+
+
+@dataclass(frozen=True)
+class Mention:
+    id: str              # "m17": stable within one document
+    kind: str            # money | percent | score | count | number | year | name
+    value: Decimal | str  # money in 万元; a percent as its number; a name as written
+    unit: str            # as written: 万元 元 % 分 件 人 ...; "" for a bare number or a name
+    approx: bool
+    start: int           # the quantity as written (unit included) or the name: text[start:end]
+    end: int
+    label: str = ""      # prose: the words before it in its clause; a cell: its row's label
+    column: str = ""     # a cell: its column's header
+    table: int | None = None  # index of the table in layout.tables
+    row: int | None = None    # index of the row in that table
+    money_unit: str | None = None  # a bare number in a table that declares 单位：万元 / （元）
+
+    def line(self, text: str) -> str:
+        """The compact line a model reads: id, value as written, where it sits."""
+        where = f"{self.label}｜{self.column}" if self.column else self.label
+        quote = text[self.start:self.end].replace("\n", " ")
+        return f"{self.id} {quote} 〔{where}〕" if where else f"{self.id} {quote}"
+
+
+def _clause_before(text: str, pos: int, limit: int = 14) -> str:
+    """The words before `pos` in its clause (after a comma when that leaves a few words), at
+    most `limit` characters, on one line."""
+    s = text[max(0, pos - limit):pos]
+    for stop in "。；;\n|\t":
+        i = s.rfind(stop)
+        if i >= 0:
+            s = s[i + 1:]
+    comma = max(s.rfind("，"), s.rfind(","), s.rfind("、"))
+    if comma >= 0 and len(s) - comma > 3:
+        s = s[comma + 1:]
+    return re.sub(r"\s+", "", s)
+
+
+def _header_labels(t: Table, lex: Lexicon) -> tuple[int | None, dict[int, str]]:
+    """The header row of a grid (the first row with two or more known column labels) and the
+    header text of each of its columns."""
+    if not t.grid:
+        return None, {}
+    for i, row in enumerate(t.rows[:6]):
+        known = [c for c in row.cells if lex.column_of(c.clean)]
+        if len(known) >= 2:
+            return i, {j: c.clean for j, c in enumerate(row.cells) if c.clean}
+    return None, {}
+
+
+def _row_label(cells: list[Cell]) -> str:
+    """A row's label: its first cells that hold words, not numbers (三级指标 after 一级, 二级)."""
+    words = [c.clean for c in cells if re.search(rf"[{CJK}]{{2}}", c.clean) and not re.search(r"\d", c.clean)]
+    return "/".join(words[:3])[-40:]
+
+
+def find(doc: Document, layout: Layout, lex: Lexicon | None = None) -> list[Mention]:
+    """Every mention of the document, in text order, numbered m1, m2, …"""
+    lex = lex or lexicon.load()
+    text = doc.text
+    found: list[tuple] = []
+    cell_at: dict[int, tuple[int, int, Cell, str, str, str | None]] = {}
+    for ti, t in enumerate(layout.tables):
+        hdr, columns = _header_labels(t, lex)
+        unit = declared_unit(text[max(0, t.start - 80):t.start] + " " + " ".join(c.clean for c in t.cells[:60]))
+        for ri, row in enumerate(t.rows):
+            if ri == hdr:
+                continue
+            label = _row_label(row.cells)
+            for ci, c in enumerate(row.cells):
+                if c.clean:
+                    cell_at[c.start] = (ti, ri, c, label, columns.get(ci, "") if t.grid else "", unit)
+    for q in scan_quantities(text):
+        if q.kind in ("date",):
+            continue
+        kind = {"points": "percent"}.get(q.kind, q.kind)
+        if kind == "count" and q.unit not in QUANTITY_UNITS:
+            kind = "number"
+        cell = _cell_holding(cell_at, text, q.start)
+        if cell is not None:
+            ti, ri, _c, label, column, unit = cell
+            found.append((q.start, q.end, kind, q.value, q.unit, q.approx, label, column, ti, ri, unit))
+        elif kind == "number" and q.value == q.value.to_integral_value() and abs(q.value) < 30:
+            continue  # a small bare number in prose is a list marker or an ordinal (1.任务1), not a field's value
+        else:
+            found.append((q.start, q.end, kind, q.value, q.unit, q.approx, _clause_before(text, q.start), "", None, None, None))
+    found += _names(doc, cell_at)
+    found.sort(key=lambda f: (f[0], f[1]))
+    out: list[Mention] = []
+    last_end = -1
+    for s, e, kind, value, unit, approx, label, column, ti, ri, mu in found:
+        if kind == "name" and s < last_end:
+            continue  # a name overlapping a number already listed
+        out.append(Mention(f"m{len(out) + 1}", kind, value, unit, approx, s, e, label, column, ti, ri, mu))
+        last_end = max(last_end, e)
+    return out
+
+
+def _cell_holding(cell_at: dict, text: str, pos: int):  # noqa: ANN202
+    """The table cell a quantity starting at `pos` sits in (cells are keyed by their start)."""
+    for back in range(0, 24):
+        hit = cell_at.get(pos - back)
+        if hit is not None:
+            return hit if hit[2].end > pos else None
+        if pos - back <= 0 or text[pos - back - 1] in "\n|\t":
+            return None
+    return None
+
+
+@lru_cache(maxsize=1)
+def _org_pattern() -> re.Pattern[str]:
+    """An organisation named with its region (金安区司法局, 重庆市梁平区林业局): a region word,
+    then the body, then an organisation suffix (data: vocab.toml [org])."""
+    lex = lexicon.load()
+    suffixes = "|".join(map(re.escape, sorted(lex.org["suffixes"], key=len, reverse=True)))
+    return re.compile(rf"[{CJK}]{{1,10}}?(?:省|市|区|县|州|旗|盟)[{CJK}（()）]{{0,16}}?(?:{suffixes})(?![{CJK}]?(?:长|办法|条例|文件|通知))")
+
+
+# characters an organisation's name does not hold: a match across them is a clause
+# (「就业专项资金是由县级以上人民政府」), not a name
+_FUNCTION_WORDS = re.compile(r"[是由为的在对把将从向按据经]")
+
+
+def _names(doc: Document, cell_at: dict) -> list[tuple]:
+    """Candidate department names: organisations named with their region in the report's
+    opening (its title and first sentences, where a report names who wrote it), or filling a
+    table cell (主管部门 | 稷山县卫生健康和体育局)."""
+    text = doc.text
+    out: list[tuple] = []
+    seen: set[str] = set()
+    for m in _org_pattern().finditer(text, 0, min(len(text), OPENING_CHARS)):
+        name = m.group(0)
+        if name in seen or _FUNCTION_WORDS.search(name):
+            continue
+        seen.add(name)
+        out.append((m.start(), m.end(), "name", name, "", False, _clause_before(text, m.start(), 8), "", None, None, None))
+    for start, (ti, ri, c, label, column, _unit) in cell_at.items():
+        v = c.clean
+        if v not in seen and _org_pattern().fullmatch(v) and text[c.start:c.end].strip() == v:
+            a = c.start + text[c.start:c.end].index(v)
+            out.append((a, a + len(v), "name", v, "", False, label if label != v else "", column, ti, ri, None))
+    return out
+
+
+def by_id(mentions: list[Mention]) -> dict[str, Mention]:
+    return {m.id: m for m in mentions}
+
+
+def at(mentions: list[Mention], start: int, end: int) -> Mention | None:
+    """The mention a grounded value (span start..end) stands on: the one overlapping it most."""
+    best, overlap = None, 0
+    for m in mentions:
+        o = min(end, m.end) - max(start, m.start)
+        if o > overlap:
+            best, overlap = m, o
+    return best
