@@ -2,6 +2,8 @@
 
     python bench/llm_cost.py eval/baseline-llm eval/devset-llm [--base-url http://127.0.0.1:8080]
 
+It reads each run's report.json (committed) and the report texts (fixtures/, ../shared/devset).
+
 For each report of each run: the model seconds and the calls, the prompt tokens sent and the
 report's own tokens (counted by the model's tokenizer through llama-server's /tokenize, so the
 server that ran the eval must be up), and their ratio. Targets (issue 11, local 1.5B on 2
@@ -17,7 +19,7 @@ import statistics
 import urllib.request
 from pathlib import Path
 
-from extractor.evaluate import shared_root
+from extractor.evaluate import source_path
 from extractor.ingest import read_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,13 +32,9 @@ def tokens(base_url: str, text: str) -> int:
         return len(json.load(r)["tokens"])
 
 
-def source(path: str) -> Path:
-    """The report a record came from: its path as recorded, else the fixture or dev-set text of that name."""
-    p = Path(path)
-    for candidate in (p, ROOT / "fixtures" / p.name, shared_root() / "devset" / "reports" / p.name):
-        if candidate.is_file():
-            return candidate
-    return p
+def source(doc: str) -> Path:
+    """The report a scored document names (as the golden records name it)."""
+    return source_path(ROOT / "fixtures" / "golden", doc)
 
 
 def main() -> None:
@@ -46,12 +44,11 @@ def main() -> None:
     args = ap.parse_args()
     for run in args.runs:
         rows = []
-        for f in sorted((run / "records").glob("*.json")):
-            rec = json.loads(f.read_text(encoding="utf-8"))
-            ext = rec["extraction"]
-            src = source(rec["source"]["path"])
-            text = read_document(src).text
-            n = tokens(args.base_url, text)
+        report = json.loads((run / "report.json").read_text(encoding="utf-8"))
+        for doc, scores in sorted(report["documents"].items()):
+            ext = scores["extraction"]
+            src = source(doc)
+            n = tokens(args.base_url, read_document(src).text)
             rows.append((src.name, ext["llm_calls"], ext["prompt_tokens"], n, ext["seconds"], ext.get("reasks", 0)))
         print(f"# {run}")
         print(f"{'report':<34} {'calls':>5} {'prompt tok':>10} {'report tok':>10} {'ratio':>6} {'seconds':>8} {'re-asks':>7}")

@@ -18,9 +18,9 @@ from typing import Any
 from extractor import lexicon
 from extractor.build import ROW_KINDS, SCALAR_KINDS, find_project
 from extractor.lexicon import norm_label
-from extractor.narrative import count_is_result
-from extractor.readers import title_lines
-from extractor.segment import Layout
+from extractor.narrative import share_words, count_is_result
+from extractor.readers import is_project_kind, title_lines
+from extractor.segment import Layout, sentence_prefix
 from extractor.grounding import key
 from extractor.ingest import Document
 from extractor.mentions import Mention, at
@@ -70,21 +70,35 @@ def _clause_before(text: str, pos: int, limit: int = 24) -> str:
     return text[max(a, cut + 1):pos]
 
 
-def _stands_by_its_label(doc: Document, path: str, g: Any, mentions: list[Mention]) -> bool:
+def _stands_by_its_label(doc: Document, path: str, g: Any, mentions: list[Mention], project_report: bool = False,
+                         in_title: bool = True) -> bool:
     """Does a value the model alone chose stand by words that mean its field? In the narrative:
-    a lexicon label for the path shortly before it. In a table: the label in its own row (自评得分 |
+    a lexicon label for the path shortly before it, in a sentence the rules would read for that
+    path (not one about a project or a part: the lexicon's skip words). A department may also
+    stand in the report's title (in_title), enough to fill a field the rules left empty but not
+    to question the rules' reading: a title names other offices too (河南省财政厅关于…). In a table: the label in its own row (自评得分 |
     94), its row and column (基本支出 × 预算数), or its column in the total row (年度资金总额 ×
     全年执行数). A department or a year is a name or a year by its kind already."""
     if path == "fiscal_year":
         return True
     lex = lexicon.load()
-    if path == "department" and any(g.value in line for _, line in title_lines(doc.text, 3)):
+    if path == "department" and in_title and any(g.value in line for _, line in title_lines(doc.text, 3)):
         return True  # the organisation the report's title names
     wordings = lex.labels_for(path)
     m = at(mentions, g.start, g.end)
+    if path == "department" and (m is None or m.table is None):
+        # a name follows its label directly: 「主管部门：银川市教育局」, 「地方主管部门 | 安徽省…」
+        before = re.sub(r"[\s|｜：:]+$", "", doc.text[max(0, g.start - 16):g.start])
+        return any(norm_label(before).endswith(words[0]) for words in wordings)
     if m is None or m.table is None:
         near = norm_label(_clause_before(doc.text, g.start))
-        return any(all(w in near for w in words) for words in wordings)
+        if not any(all(w in near for w in words) for words in wordings):
+            return False
+        # the words that make the rules pass a sentence by (项目…, 其中…: a part, not the whole)
+        prefix = sentence_prefix(doc.text, g.start)
+        skips = [s for sf in lex.sentence if sf.path == path for s in sf.skip_before
+                 if not (project_report and s.startswith("项目"))]
+        return not (skips and re.search("|".join(skips), prefix))
     row, col = norm_label(m.label), norm_label(m.column)
     total_row = any(lex.row_of(w) in ("total", "closing") for w in m.label.split("/"))
     for words in wordings:
@@ -145,6 +159,7 @@ def merge_hybrid(doc: Document, layout: Layout, mentions: list[Mention], rules_r
     out = rules_rec.model_copy(deep=True)
     flags: list[Flag] = []
     chosen: dict[str, str] = {}
+    project_report = is_project_kind(rules_rec.report_kind)
     used = _used_spans(rules_rec)  # a mention the rules gave one field is not another field's
 
     def free(g: Any) -> bool:
@@ -157,7 +172,7 @@ def merge_hybrid(doc: Document, layout: Layout, mentions: list[Mention], rules_r
                 chosen[path] = "rules"
             continue
         if r is None:
-            if free(l_) and _stands_by_its_label(doc, path, l_, mentions):
+            if free(l_) and _stands_by_its_label(doc, path, l_, mentions, project_report):
                 _set(out, path, l_)
                 chosen[path] = "llm"
             continue
@@ -166,7 +181,7 @@ def merge_hybrid(doc: Document, layout: Layout, mentions: list[Mention], rules_r
             chosen[path] = "both"
             continue
         chosen[path] = "rules"
-        if not _stands_by_its_label(doc, path, l_, mentions):
+        if not _stands_by_its_label(doc, path, l_, mentions, project_report, in_title=False):
             continue  # the model's choice does not stand by words that mean the field: not worth a review
         rid, lid = (rm.id if rm else "—"), (lm.id if lm else "—")
         flags.append(Flag(rule="backends_disagree", severity="info", paths=[path],
@@ -195,7 +210,9 @@ def merge_hybrid(doc: Document, layout: Layout, mentions: list[Mention], rules_r
         out.indicators.append(ind)
         chosen[f"indicators[{len(out.indicators) - 1}]"] = "llm"
     for o in llm_rec.outputs:
-        if free(o.value) and not any(key(x.name) == key(o.name) for x in out.outputs) and _names_its_count(doc, layout, o):
+        restated = any(key(x.name) == key(o.name) or (x.value.value == o.value.value and x.unit == o.unit and share_words(x.name, o.name))
+                       for x in out.outputs)  # the same result written twice (narrative and table)
+        if free(o.value) and not restated and _names_its_count(doc, layout, o):
             out.outputs.append(o)
             chosen[f"outputs[{len(out.outputs) - 1}]"] = "llm"
     return out, flags, chosen

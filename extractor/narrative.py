@@ -167,7 +167,7 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
         if re.search(r"(?:编号|号|第|条例|办法|项目)$", name):
             continue  # 「一级项目 17 个」 is the budget's structure, not an output
         dup = (key(name), c.value, c.unit)
-        if dup in seen or any(o.value.value == c.value and o.unit == c.unit and _share_words(o.name, name) for o in out):
+        if dup in seen or any(o.value.value == c.value and o.unit == c.unit and share_words(o.name, name) for o in out):
             continue  # the same result stated again (the narrative and a table cell)
         seen.add(dup)
         out.append(Output(name=name, value=g_num(doc, c.value, m.start(), m.end(), c.approx), unit=c.unit,
@@ -178,7 +178,7 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
 _VERB_END = re.compile(r"(?:用于|依靠|全县|全区|全市|我县在|我区在|在|为|由|新建|解决|覆盖|涉及|惠及|包括|完成|聘请|组织|举办|建成|和|及|与|[县区市镇乡])$")
 
 
-def _share_words(a: str, b: str) -> bool:
+def share_words(a: str, b: str) -> bool:
     """Do two names share four characters in a row (法律援助案件 in both)?"""
     return any(a[i:i + 4] in b for i in range(len(a) - 3))
 
