@@ -164,10 +164,11 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
             if not follow:
                 continue
             name = re.split(r"[（(]", follow.group(0))[0] if len(follow.group(0)) > 1 else follow.group(0)
-        if re.search(r"(?:编号|号|第|条例|办法|项目)$", name):
-            continue  # 「一级项目 17 个」 is the budget's structure, not an output
+        if re.search(r"(?:编号|号|第|条例|办法|项目)$", name) and not name.startswith(tuple(lex.outputs["done_verbs"])):
+            continue  # 「一级项目 17 个」 is the budget's structure, not an output; 「完成年度建设项目1个」 is one
         dup = (key(name), c.value, c.unit)
-        if dup in seen or any(o.value.value == c.value and o.unit == c.unit and share_words(o.name, name) for o in out):
+        if dup in seen or any(o.value.value == c.value and o.unit == c.unit and share_words(o.name, name)
+                              and re.findall(r"\d+", o.name) == re.findall(r"\d+", name) for o in out):
             continue  # the same result stated again (the narrative and a table cell)
         seen.add(dup)
         out.append(Output(name=name, value=g_num(doc, c.value, m.start(), m.end(), c.approx), unit=c.unit,
@@ -179,7 +180,8 @@ _VERB_END = re.compile(r"(?:用于|依靠|全县|全区|全市|我县在|我区�
 
 
 def share_words(a: str, b: str) -> bool:
-    """Do two names share four characters in a row (法律援助案件 in both)?"""
+    """Do two names share four characters in a row (法律援助案件 in both)? Names that differ in
+    their numbers (Ф160PVC干管 and Ф110PVC分干管) are told apart by the caller."""
     return any(a[i:i + 4] in b for i in range(len(a) - 3))
 
 

@@ -235,6 +235,22 @@ def project_from_title(doc: Document, department: GroundedStr | None, lex: Lexic
     return None
 
 
+def project_before(doc: Document, pos: int) -> GroundedStr | None:
+    """The project a sentence names just before the label of its amount: 「我县2022年农村公路通村
+    道路建设项目计划投资2179万元」 -> 农村公路通村道路建设项目 (the words after the year or the
+    clause's start, ending in 项目)."""
+    prefix = sentence_prefix(doc.text, pos, "。；;\n，,")
+    m = re.search(rf"([{CJK}（()）]{{4,30}}?项目)$", prefix)
+    if m is None:
+        return None
+    name = re.split(r"[我本全][县区市局]", m.group(1))[-1]
+    name = re.sub(r"^(?:年度|年)", "", name)  # the year's 年, its digits left behind
+    if len(name) < 6 or re.search(r"^(?:该|本|此|各|其中|所有|全部)", name):
+        return None  # 「该项目」, 「本项目」: no name
+    s = pos - len(name)
+    return g_str(doc, name, s, pos)
+
+
 def _project_in_title(title: str, department: GroundedStr | None, lex: Lexicon) -> str | None:
     quoted = re.search(r"[“\"]([^”\"]{4,40})[”\"]", title)
     if quoted:

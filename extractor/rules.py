@@ -125,6 +125,9 @@ def _the_project(doc: Document, rec: Record, facts: readers.TableFacts, lex: lex
     """A project table or a report on one project: projects[0] is the project itself."""
     name = facts.keyvalues.get("project_name")
     label = name.value if name is not None else readers.project_from_title(doc, rec.department, lex)
+    if not label and rec.budget.total_budget is not None:
+        name = readers.project_before(doc, rec.budget.total_budget.start)
+        label = name.value if name is not None else None
     if not label:
         return []
     b = rec.budget

@@ -405,3 +405,17 @@ def test_a_long_output_name_is_not_cut_in_the_middle_of_a_word(tmp_path):
     r = rules_record(tmp_path, "某区司法局2022年度部门整体支出绩效自评报告\n截止2022年12月底，区公共法律服务中心和各司法所共受理法律援助案件347件。\n")
     (o,) = r.outputs
     assert o.name == "受理法律援助案件" and o.value.value == 347
+
+
+def test_a_project_named_only_in_the_sentence_of_its_amount(tmp_path):
+    r = rules_record(tmp_path, "西平县交通运输局2022年度项目支出绩效自评报告\n一、绩效目标分解下达情况\n我县2022年农村公路通村道路建设项目计划投资2179万元，"
+                               "实现新建村内道路32.63公里。\n项目资金共2179万元，已完成拨付2113.63万元，执行率97%。\n")
+    assert [(p.name, p.budget.value, p.executed.value, p.execution_rate_pct.value) for p in r.projects] == \
+        [("农村公路通村道路建设项目", 2179, D("2113.63"), 97)]
+
+
+def test_what_was_completed_and_specifications_that_differ_are_results(tmp_path):
+    r = rules_record(tmp_path, "某区水务局2022年衔接资金项目绩效自评报告\n(1)项目完成数量。\n完成年度建设项目1个，"
+                               "潜水泵2台，配套Ф160PVC干管管长1100m、Ф110PVC分干管管长1100m及其他配套设施。\n")
+    assert [(o.name, o.value.value, o.unit) for o in r.outputs] == [
+        ("完成年度建设项目", 1, "个"), ("潜水泵", 2, "台"), ("配套Ф160PVC干管管长", 1100, "m"), ("Ф110PVC分干管管长", 1100, "m")]
