@@ -28,13 +28,13 @@ CJK = "\u4e00-\u9fff"
 OPENING_CHARS = 400  # a report names its department in its title and first sentences
 
 # what a number is, for a field: kind as the scanner reads it -> the kinds of fields it can fill
-KINDS = ("money", "percent", "score", "count", "number", "year", "name")
+KINDS = ("money", "percent", "points", "score", "count", "number", "year", "name")
 
 
 @dataclass(frozen=True)
 class Mention:
     id: str              # "m17": stable within one document
-    kind: str            # money | percent | score | count | number | year | name
+    kind: str            # money | percent | points | score | count | number | year | name
     value: Decimal | str  # money in 万元; a percent as its number; a name as written
     unit: str            # as written: 万元 元 % 分 件 人 ...; "" for a bare number or a name
     approx: bool
@@ -45,6 +45,8 @@ class Mention:
     table: int | None = None  # index of the table in layout.tables
     row: int | None = None    # index of the row in that table
     money_unit: str | None = None  # a bare number in a table that declares 单位：万元 / （元）
+    decimals: int = 0    # decimals as written (money: of the value in 万元)
+    comparator: str | None = None  # ">=", "<=", ">", "<": a target (不低于95%), not what happened
 
     def line(self, text: str) -> str:
         """The compact line a model reads: id, value as written, where it sits."""
@@ -104,25 +106,26 @@ def find(doc: Document, layout: Layout, lex: Lexicon | None = None) -> list[Ment
     for q in scan_quantities(text):
         if q.kind in ("date",):
             continue
-        kind = {"points": "percent"}.get(q.kind, q.kind)
+        kind = q.kind  # "points" (个百分点) stays apart: a difference, not a rate
         if kind == "count" and q.unit not in QUANTITY_UNITS:
             kind = "number"
         cell = _cell_holding(cell_at, text, q.start)
         if cell is not None:
             ti, ri, _c, label, column, unit = cell
-            found.append((q.start, q.end, kind, q.value, q.unit, q.approx, label, column, ti, ri, unit))
+            found.append((q.start, q.end, kind, q.value, q.unit, q.approx, label, column, ti, ri, unit, q.decimals, q.comparator))
         elif kind == "number" and q.value == q.value.to_integral_value() and abs(q.value) < 30:
             continue  # a small bare number in prose is a list marker or an ordinal (1.任务1), not a field's value
         else:
-            found.append((q.start, q.end, kind, q.value, q.unit, q.approx, _clause_before(text, q.start), "", None, None, None))
+            found.append((q.start, q.end, kind, q.value, q.unit, q.approx, _clause_before(text, q.start), "", None, None, None,
+                          q.decimals, q.comparator))
     found += _names(doc, cell_at)
     found.sort(key=lambda f: (f[0], f[1]))
     out: list[Mention] = []
     last_end = -1
-    for s, e, kind, value, unit, approx, label, column, ti, ri, mu in found:
+    for s, e, kind, value, unit, approx, label, column, ti, ri, mu, decimals, comparator in found:
         if kind == "name" and s < last_end:
             continue  # a name overlapping a number already listed
-        out.append(Mention(f"m{len(out) + 1}", kind, value, unit, approx, s, e, label, column, ti, ri, mu))
+        out.append(Mention(f"m{len(out) + 1}", kind, value, unit, approx, s, e, label, column, ti, ri, mu, decimals, comparator))
         last_end = max(last_end, e)
     return out
 
@@ -164,12 +167,12 @@ def _names(doc: Document, cell_at: dict) -> list[tuple]:
         if name in seen or _FUNCTION_WORDS.search(name):
             continue
         seen.add(name)
-        out.append((m.start(), m.end(), "name", name, "", False, _clause_before(text, m.start(), 8), "", None, None, None))
+        out.append((m.start(), m.end(), "name", name, "", False, _clause_before(text, m.start(), 8), "", None, None, None, 0, None))
     for start, (ti, ri, c, label, column, _unit) in cell_at.items():
         v = c.clean
         if v not in seen and _org_pattern().fullmatch(v) and text[c.start:c.end].strip() == v:
             a = c.start + text[c.start:c.end].index(v)
-            out.append((a, a + len(v), "name", v, "", False, label if label != v else "", column, ti, ri, None))
+            out.append((a, a + len(v), "name", v, "", False, label if label != v else "", column, ti, ri, None, 0, None))
     return out
 
 

@@ -53,14 +53,16 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
     from extractor import reconcile, rules
 
     t0 = time.perf_counter()
+    from extractor.mentions import find
+
     reading, layout = read_layout(doc)
-    record = rules.extract(reading, layout)
+    mentions = find(reading, layout)  # parsed once, for both backends
+    record = rules.extract(reading, layout, mentions)
     record.source = source_of(doc)
     if options.backend in ("llm", "hybrid"):
         from extractor import llm as llm_mod
-        from extractor.mentions import find
 
-        record = llm_mod.extract_with_llm(reading, layout, find(reading, layout), record, options, llm)  # type: ignore[arg-type]
+        record = llm_mod.extract_with_llm(reading, layout, mentions, record, options, llm)  # type: ignore[arg-type]
         record.source = source_of(doc)
     from extractor.grounding import enforce
 

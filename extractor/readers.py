@@ -13,6 +13,7 @@ streams and sentences. No label is written here; pure functions of the document.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,16 +22,12 @@ from functools import lru_cache
 from extractor.grounding import g_amount, g_int, g_num, g_str
 from extractor.ingest import Document
 from extractor.lexicon import Lexicon, norm_label
+from extractor.mentions import Mention
 from extractor.models import Amount, Evidence, FundingPart, GroundedInt, GroundedNum, GroundedStr, Indicator
 from extractor.normalize import (
     ARABIC,
-    COUNT_RE,
-    MONEY_RE,
-    PERCENT_RE,
     Money,
     declared_unit,
-    money_from,
-    parse_count,
     parse_money,
     parse_number,
     parse_percent,
@@ -858,55 +855,72 @@ _TARGET_WORDS = re.compile(r"目标|指标值|计划|不低于|不少于|不高�
 _SCORE_RE = re.compile(rf"(?P<num>{ARABIC})\s*分?")
 
 
-def _first_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
-    window = text[lo:hi]
-    cut = min((window.find(c) for c in "。；;" if c in window), default=len(window))
-    window = window[:cut]  # a hard line wrap (「873.64\n\n万元」) does not end the clause
-    if kind == "money":
-        for m in MONEY_RE.finditer(window):
-            v = parse_money(m.group(0))
-            if v is not None and not _TARGET_WORDS.search(window[: m.start()]):
-                return lo + m.start(), lo + m.end(), v
-        # 「执行数29.6万」: after a money label, 万 alone is 万元
-        w = re.match(rf"[为是达:：\s]{{0,4}}(?P<num>{ARABIC})\s*万(?![人户个件次元])", window)
-        if w and (n := parse_number(w.group("num"))) is not None:
-            v = money_from(n, "万元")
-            return lo + w.start("num"), lo + w.end(), Money(v.wan, "万", v.decimals, v.approx)
-    if re.match(r"[为是达:：\s]{0,3}(?:[≥≤＞＜><]|不低于|不少于|不高于|不超过|大于|小于)", window):
-        return None  # 「执行率≥95%」: a target, not what happened
-    if kind == "percent":
-        for m in PERCENT_RE.finditer(window):
-            v = parse_percent(m.group(0))
-            if v is not None and v.kind == "percent" and not _TARGET_WORDS.search(window[: m.start()]):
-                return lo + m.start(), lo + m.end(), v
-    elif kind == "count":
-        for m in COUNT_RE.finditer(window):
-            v = parse_count(m.group(0))
-            if v is not None and v.unit in ("人", "名", "个"):
-                return lo + m.start(), lo + m.end(), v
-    elif kind == "score":
-        m = re.match(rf"(?:[（(]分[)）])?[为是达:：\s]{{0,4}}(?P<num>{ARABIC})\s*(?P<fen>分)?", window)
-        if m:
-            n = parse_number(m.group("num"))
-            if n is not None and n.value <= 100 and not re.match(r"\s*[%％万元]", window[m.end("num"):]):
-                return lo + m.start("num"), lo + m.end(), n
+def _money_of(m: Mention, text: str) -> Money | None:
+    """A mention as an amount: money as written; a bare number written with 万 alone
+    (「执行数29.6万」: after a money label, 万 is 万元)."""
+    if m.kind == "money":
+        return Money(Decimal(m.value), m.unit, m.decimals, m.approx)
+    if m.kind == "number" and m.unit == "" and m.table is None and re.search(r"万\s*$", text[m.start:m.end]):
+        n = Decimal(m.value) / Decimal(10000)
+        return Money(n, "万", max(0, -n.as_tuple().exponent), m.approx)  # type: ignore[operator]
     return None
 
 
-def _last_of_kind(text: str, lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
+def _first_of_kind(text: str, mentions: list[Mention], lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
+    """The first mention of a field's kind in text[lo:hi], within the clause (a hard line wrap,
+    「873.64\n\n万元」, does not end it): not a target (「执行率≥95%」, 目标…), not a count of
+    anything but people, and a score only right after its label."""
+    window = text[lo:hi]
+    cut = min((window.find(c) for c in "。；;" if c in window), default=len(window))
+    hi = lo + cut
+    if re.match(r"[为是达:：\s]{0,3}(?:[≥≤＞＜><]|不低于|不少于|不高于|不超过|大于|小于)", window) and kind != "money":
+        return None  # 「执行率≥95%」: a target, not what happened
+    for m in _mentions_in(mentions, lo, hi):
+        if kind in ("money", "percent") and (m.comparator is not None or _TARGET_WORDS.search(text[lo:m.start])):
+            continue  # what was planned, not what happened
+        if kind == "money":
+            v = _money_of(m, text)
+            if v is not None:
+                return m.start, m.end, v
+        elif kind == "percent" and m.kind == "percent":
+            return m.start, m.end, m
+        elif kind == "count" and m.kind == "count" and m.unit in ("人", "名", "个"):
+            return m.start, m.end, m
+        elif kind == "score":
+            if not re.fullmatch(r"(?:[（(]分[)）])?[为是达:：\s]{0,4}", text[lo:m.start]):
+                return None  # a score stands right after its label
+            if m.kind in ("score", "number") and Decimal(m.value) <= 100:
+                return m.start, m.end, m
+            return None
+    return None
+
+
+def _mentions_in(mentions: list[Mention], lo: int, hi: int) -> list[Mention]:
+    """The number mentions that start in [lo, hi), in order (mentions are sorted by start)."""
+    i = bisect.bisect_left([m.start for m in mentions], lo)
+    out = []
+    while i < len(mentions) and mentions[i].start < hi:
+        if mentions[i].kind != "name":
+            out.append(mentions[i])
+        i += 1
+    return out
+
+
+def _last_of_kind(text: str, mentions: list[Mention], lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
     """The money amount that ends right before `hi` (only money is read this way)."""
     if kind != "money":
         return None
-    window = text[lo:hi]
-    m = re.search(rf"(?:{MONEY_RE.pattern})\s*$", window)
-    if m is None:
-        return None
-    v = parse_money(m.group(0).strip())
-    return (lo + m.start(), lo + m.end(), v) if v is not None else None
+    for m in reversed(_mentions_in(mentions, lo, hi)):
+        if m.end <= hi and not text[m.end:hi].strip():
+            v = _money_of(m, text)
+            return (m.start, m.end, v) if v is not None else None
+    return None
 
 
-def read_sentences(doc: Document, lex: Lexicon, layout: Layout, project_report: bool) -> dict[str, object]:
-    """Contract path -> grounded value, from 「label … number」 in the narrative."""
+def read_sentences(doc: Document, lex: Lexicon, layout: Layout, project_report: bool,
+                   mentions: list[Mention]) -> dict[str, object]:
+    """Contract path -> grounded value, from 「label … number」 in the narrative: the label found
+    in the text, the number chosen among the document's mentions (parsed once, mentions.py)."""
     text = doc.text
     out: dict[str, object] = {}
 
@@ -923,9 +937,9 @@ def read_sentences(doc: Document, lex: Lexicon, layout: Layout, project_report: 
                 if skips and re.search("|".join(skips), prefix):
                     continue
                 if entry.after:  # the number ends just before the label
-                    found = _last_of_kind(text, max(0, m.start() - 16), m.start(), entry.kind)
+                    found = _last_of_kind(text, mentions, max(0, m.start() - 16), m.start(), entry.kind)
                 else:
-                    found = _first_of_kind(text, m.end(), min(len(text), m.end() + entry.window + 12), entry.kind)
+                    found = _first_of_kind(text, mentions, m.end(), min(len(text), m.end() + entry.window + 12), entry.kind)
                 if found is None or (entry.unit_required and not text[found[0]:found[1]].rstrip().endswith("分")):
                     continue
                 s, e, v = found

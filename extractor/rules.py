@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from extractor import lexicon, readers
 from extractor.build import find_project
+from extractor.mentions import Mention, find
 from extractor.grounding import evidence, g_amount, g_num, g_str, key
 from extractor.ingest import Document
 from extractor.models import (
@@ -45,7 +46,7 @@ from extractor.narrative import (
 from extractor.segment import Layout, sentence_prefix
 from extractor.tables import Table
 
-def extract(doc: Document, layout: Layout) -> Record:
+def extract(doc: Document, layout: Layout, mentions: list[Mention] | None = None) -> Record:
     """Fill a Record: the lexicon's generic readers (tables, cell streams, sentences) first, then
     the readers of the few shapes data cannot describe yet. `doc.text` has its page chrome
     blanked (extractor.readers.mask_chrome)."""
@@ -55,7 +56,7 @@ def extract(doc: Document, layout: Layout) -> Record:
     rec.report_kind = readers.report_kind(text, lex)
     project_report = readers.is_project_kind(rec.report_kind)
     facts = readers.read_tables(doc, layout, lex)
-    said = readers.read_sentences(doc, lex, layout, project_report)
+    said = readers.read_sentences(doc, lex, layout, project_report, mentions if mentions is not None else find(doc, layout, lex))
     rec.department = _department(doc, layout, lex, facts)
     rec.fiscal_year = readers.fiscal_year(doc)
     rec.budget = budget(doc, layout)
