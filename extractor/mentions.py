@@ -47,6 +47,8 @@ class Mention:
     money_unit: str | None = None  # a bare number in a table that declares 单位：万元 / （元）
     decimals: int = 0    # decimals as written (money: of the value in 万元)
     comparator: str | None = None  # ">=", "<=", ">", "<": a target (不低于95%), not what happened
+    num_start: int = 0   # the number alone, inside [start, end)
+    num_end: int = 0
 
     def line(self, text: str) -> str:
         """The compact line a model reads: id, value as written, where it sits."""
@@ -112,20 +114,20 @@ def find(doc: Document, layout: Layout, lex: Lexicon | None = None) -> list[Ment
         cell = _cell_holding(cell_at, text, q.start)
         if cell is not None:
             ti, ri, _c, label, column, unit = cell
-            found.append((q.start, q.end, kind, q.value, q.unit, q.approx, label, column, ti, ri, unit, q.decimals, q.comparator))
+            found.append((q.start, q.end, kind, q.value, q.unit, q.approx, label, column, ti, ri, unit, q.decimals, q.comparator, q.num_start, q.num_end))
         elif kind == "number" and q.value == q.value.to_integral_value() and abs(q.value) < 30:
             continue  # a small bare number in prose is a list marker or an ordinal (1.任务1), not a field's value
         else:
             found.append((q.start, q.end, kind, q.value, q.unit, q.approx, _clause_before(text, q.start), "", None, None, None,
-                          q.decimals, q.comparator))
+                          q.decimals, q.comparator, q.num_start, q.num_end))
     found += _names(doc, cell_at)
     found.sort(key=lambda f: (f[0], f[1]))
     out: list[Mention] = []
     last_end = -1
-    for s, e, kind, value, unit, approx, label, column, ti, ri, mu, decimals, comparator in found:
+    for s, e, kind, value, unit, approx, label, column, ti, ri, mu, decimals, comparator, ns, ne in found:
         if kind == "name" and s < last_end:
             continue  # a name overlapping a number already listed
-        out.append(Mention(f"m{len(out) + 1}", kind, value, unit, approx, s, e, label, column, ti, ri, mu, decimals, comparator))
+        out.append(Mention(f"m{len(out) + 1}", kind, value, unit, approx, s, e, label, column, ti, ri, mu, decimals, comparator, ns, ne))
         last_end = max(last_end, e)
     return out
 
@@ -167,12 +169,12 @@ def _names(doc: Document, cell_at: dict) -> list[tuple]:
         if name in seen or _FUNCTION_WORDS.search(name):
             continue
         seen.add(name)
-        out.append((m.start(), m.end(), "name", name, "", False, _clause_before(text, m.start(), 8), "", None, None, None, 0, None))
+        out.append((m.start(), m.end(), "name", name, "", False, _clause_before(text, m.start(), 8), "", None, None, None, 0, None, m.start(), m.end()))
     for start, (ti, ri, c, label, column, _unit) in cell_at.items():
         v = c.clean
         if v not in seen and _org_pattern().fullmatch(v) and text[c.start:c.end].strip() == v:
             a = c.start + text[c.start:c.end].index(v)
-            out.append((a, a + len(v), "name", v, "", False, label if label != v else "", column, ti, ri, None, 0, None))
+            out.append((a, a + len(v), "name", v, "", False, label if label != v else "", column, ti, ri, None, 0, None, a, a + len(v)))
     return out
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from extractor import lexicon
 from extractor.grounding import evidence, g_amount, g_num, key
 from extractor.ingest import Document
+from extractor.mentions import Mention
 from extractor.models import Allocation, Breakdown, GroundedNum, Output, Project, Ratio, Restatement
 from extractor.normalize import (
     ARABIC,
@@ -116,30 +117,32 @@ def count_is_result(text: str, layout: Layout, start: int, end: int, num: str, l
     return True
 
 
-def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> list[Output]:
-    """Quantified outputs in the narrative: 法律援助案件1002件, 调解成功2860件, 4000余起."""
+def outputs(doc: Document, layout: Layout, mentions: list[Mention], skip: list[tuple[int, int]] = ()) -> list[Output]:
+    """Quantified outputs in the narrative: 法律援助案件1002件, 调解成功2860件, 4000余起, chosen
+    among the document's count mentions."""
     text = doc.text
     lex = lexicon.load()
     out: list[Output] = []
     seen: set[tuple[str, Decimal, str]] = set()
-    for m in COUNT_RE.finditer(text):
-        if any(a <= m.start() < b for a, b in skip) or not count_is_result(text, layout, m.start(), m.end(), m.group("num"), lex):
+    for c in mentions:
+        if c.kind != "count" or (c.comparator is not None and text[c.start:c.num_start].strip()):
+            continue  # 「不低于105人」: a target (「20个课时以上」 is a result, approximately)
+        if any(a <= c.start < b for a, b in skip) or \
+                not count_is_result(text, layout, c.start, c.end, text[c.num_start:c.num_end], lex):
             continue
-        c = parse_count(m.group(0))
-        if c is None or c.value == 0:
+        if c.value == 0:
             continue
-        before = _prefix_across_wraps(text, m.start())
-        rest = re.split(r"[。；;\n]", text[m.end(): m.end() + 12])[0]
-        if _STAFF_CTX.search(sentence_prefix(text, m.start(), "。；;\n")) and c.unit in ("人", "个", "名"):
+        before = _prefix_across_wraps(text, c.start)
+        if _STAFF_CTX.search(sentence_prefix(text, c.start, "。；;\n")) and c.unit in ("人", "个", "名"):
             continue
         # 「资助接受托养服务人次数年初指标值为不低于105人，全年实际完成值116人」: the indicator is the name
         target = None
-        narrative = re.search(r"([^，,。；;：:]{2,30}?)年初指标值[为是]?(?:不低于|不少于|达到)?(" + _COUNT + ")[^。；;]{0,12}?$", sentence_prefix(text, m.start()))
+        narrative = re.search(r"([^，,。；;：:]{2,30}?)年初指标值[为是]?(?:不低于|不少于|达到)?(" + _COUNT + ")[^。；;]{0,12}?$", sentence_prefix(text, c.start))
         if narrative and re.search(r"实际完成值?[为是]?$", before):
             before = re.sub(r"^第[一二三四五六七八九十]+[，,]?", "", narrative.group(1))
             tc = parse_count(narrative.group(2))
             if tc is not None:
-                t0 = m.start() - len(sentence_prefix(text, m.start())) + narrative.start(2)
+                t0 = c.start - len(sentence_prefix(text, c.start)) + narrative.start(2)
                 target = g_num(doc, tc.value, t0, t0 + len(narrative.group(2)), tc.approx)
         name = re.sub(r"\s+", "", before)
         name = re.sub(r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?|\*+", "", name).lstrip("）)】]·.． ")
@@ -151,16 +154,16 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
             name = tail if len(tail) >= 4 else name[-24:]
         if not re.sub(rf"[^{CJK}]", "", name):
             # 「开展工作督导: 一个季度开展工作督导一次,共4次」: the label the line opens with
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            label = re.match(rf"\s*([{CJK}]{{2,16}})\s*[：:]", text[line_start:m.start()])
+            line_start = text.rfind("\n", 0, c.start) + 1
+            label = re.match(rf"\s*([{CJK}]{{2,16}})\s*[：:]", text[line_start:c.start])
             if label:
                 name = label.group(1)
-        if name in lex.outputs["attributes"] and out and m.start() - out[-1].value.end < 16 and \
-                not re.search(r"[。；;]", text[out[-1].value.end:m.start()]):
+        if name in lex.outputs["attributes"] and out and c.start - out[-1].value.end < 16 and \
+                not re.search(r"[。；;]", text[out[-1].value.end:c.start]):
             name = out[-1].name + name  # 「干流堤防工程 1 段,长 0.23km」: the length of what was just named
         elif len(re.sub(rf"[^{CJK}]", "", name)) < 2 or _VERB_END.search(name):
             # 「用于36个自然村」, 「主要依靠全县15家乡镇卫生院」: the noun after the count names it
-            follow = re.match(rf"[{CJK}“”\"（()）]{{2,12}}", text[m.end():])
+            follow = re.match(rf"[{CJK}“”\"（()）]{{2,12}}", text[c.end:])
             if not follow:
                 continue
             name = re.split(r"[（(]", follow.group(0))[0] if len(follow.group(0)) > 1 else follow.group(0)
@@ -171,8 +174,8 @@ def outputs(doc: Document, layout: Layout, skip: list[tuple[int, int]] = ()) -> 
                               and re.findall(r"\d+", o.name) == re.findall(r"\d+", name) for o in out):
             continue  # the same result stated again (the narrative and a table cell)
         seen.add(dup)
-        out.append(Output(name=name, value=g_num(doc, c.value, m.start(), m.end(), c.approx), unit=c.unit,
-                          approx=c.approx, target=target, evidence=evidence(doc, max(0, m.start() - len(before)), m.end())))
+        out.append(Output(name=name, value=g_num(doc, c.value, c.start, c.end, c.approx), unit=c.unit,
+                          approx=c.approx, target=target, evidence=evidence(doc, max(0, c.start - len(before)), c.end)))
     return out
 
 
