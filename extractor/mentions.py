@@ -12,6 +12,7 @@ Pure functions of the document text (chrome already blanked) and its layout.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -175,6 +176,19 @@ def _names(doc: Document, cell_at: dict) -> list[tuple]:
         if v not in seen and _org_pattern().fullmatch(v) and text[c.start:c.end].strip() == v:
             a = c.start + text[c.start:c.end].index(v)
             out.append((a, a + len(v), "name", v, "", False, label if label != v else "", column, ti, ri, None, 0, None, a, a + len(v)))
+    return out
+
+
+def between(mentions: list[Mention], lo: int, hi: int, kinds: tuple[str, ...] | None = None) -> list[Mention]:
+    """The mentions that start in [lo, hi), in text order (mentions are sorted by start), of
+    the given kinds (numbers of every kind when None: names left out)."""
+    i = bisect.bisect_left(mentions, lo, key=lambda m: m.start)
+    out = []
+    while i < len(mentions) and mentions[i].start < hi:
+        m = mentions[i]
+        if (kinds is None and m.kind != "name") or (kinds is not None and m.kind in kinds):
+            out.append(m)
+        i += 1
     return out
 
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 from extractor import lexicon
 from extractor.grounding import evidence, g_amount, g_num, key
 from extractor.ingest import Document
-from extractor.mentions import Mention
+from extractor.build import amount as amount_of
+from extractor.mentions import Mention, between
 from extractor.models import Allocation, Breakdown, GroundedNum, Output, Project, Ratio, Restatement
 from extractor.normalize import (
     ARABIC,
@@ -22,7 +23,6 @@ from extractor.normalize import (
     PERCENT_RE,
     parse_count,
     parse_money,
-    parse_percent,
 )
 from extractor.readers import CJK
 from extractor.segment import Layout, heading_of, sentence_prefix
@@ -296,76 +296,67 @@ _COUNT = COUNT_RE.pattern
 _COUNT_BARE = re.sub(r"\(\?P<\w+>", "(?:", _COUNT)  # group-free, to use twice in one pattern
 
 
-def ratios(doc: Document) -> list[Ratio]:
+def ratios(doc: Document, mentions: list[Mention]) -> list[Ratio]:
     """A 成功率 with the counts it comes from, in one sentence:
     「排查矛盾纠纷1437宗，成功化解1425宗，成功率99.16%」, 「共排查矛盾纠纷 4000 余起，成功调处 3500 起，调处成功率达 99%」."""
     text = doc.text
     out = []
-    for m in re.finditer(rf"(?P<label>[{CJK}]{{0,4}}成功率){CONN}(?P<pct>{PCT})", text):
+    for m in re.finditer(rf"(?P<label>[{CJK}]{{0,4}}成功率){CONN}", text):
+        pct = next(iter(between(mentions, m.end(), m.end() + 1, ("percent",))), None)
+        if pct is None:
+            continue
         sent_start = m.start() - len(sentence_prefix(text, m.start(), "。；;\n"))
-        counts = [c for c in COUNT_RE.finditer(text, sent_start, m.start())]
-        part = next((c for c in reversed(counts) if "成功" in text[max(sent_start, c.start() - 8):c.start()]), None)
+        counts = between(mentions, sent_start, m.start(), ("count",))
+        part = next((c for c in reversed(counts) if "成功" in text[max(sent_start, c.start - 8):c.start]), None)
         if part is None:
             continue
-        pc = parse_count(part.group(0))
-        total = next((c for c in reversed(counts) if c.end() <= part.start() and (tc := parse_count(c.group(0))) and pc and tc.unit == pc.unit), None)
-        pct = parse_percent(m.group("pct"))
-        tc = parse_count(total.group(0)) if total else None
-        if not (pc and tc and pct):
+        total = next((c for c in reversed(counts) if c.end <= part.start and c.unit == part.unit), None)
+        if total is None:
             continue
-        name = re.sub(_FILLERS, "", sentence_prefix(text, total.start(), "。；;，,：:\n")).strip() or m.group("label")
+        name = re.sub(_FILLERS, "", sentence_prefix(text, total.start, "。；;，,：:\n")).strip() or m.group("label")
         out.append(Ratio(
             name=name[-16:],
-            total=g_num(doc, tc.value, total.start(), total.end(), tc.approx),
-            part=g_num(doc, pc.value, part.start(), part.end(), pc.approx),
-            rate_pct=g_num(doc, pct.value, m.start(), m.end(), pct.approx),
-            evidence=evidence(doc, total.start(), m.end()),
+            total=g_num(doc, Decimal(total.value), total.start, total.end, total.approx),
+            part=g_num(doc, Decimal(part.value), part.start, part.end, part.approx),
+            rate_pct=g_num(doc, Decimal(pct.value), m.start(), pct.end, pct.approx),
+            evidence=evidence(doc, total.start, pct.end),
         ))
     return out
 
 
-def breakdowns(doc: Document) -> list[Breakdown]:
+def breakdowns(doc: Document, mentions: list[Mention]) -> list[Breakdown]:
     """「法律援助案件 347 件，其中刑事案件 220 件，民事案件 125 件」: the total is the count just
     before 其中; the parts are the counts of the same unit after it, up to the sentence end or the
     next 其中."""
     text = doc.text
     out = []
     for m in re.finditer(r"其中", text):
-        before = text[max(0, m.start() - 40):m.start()]
-        tm = None
-        for tm in re.finditer(_COUNT + r"(?P<gap>[^0-9０-９]{0,3})$", before):
-            pass
-        if tm is None or re.search(r"[)）(（]", tm.group("gap")):
+        before = between(mentions, max(0, m.start() - 40), m.start(), ("count",))
+        total = before[-1] if before else None
+        if total is None or total.end > m.start():
             continue
-        total = parse_count(tm.group(0)[: len(tm.group(0)) - len(tm.group("gap"))])
-        if total is None:
+        gap = text[total.end:m.start()]
+        if len(gap) > 3 or re.search(r"[)）(（0-9０-９]", gap):
             continue
-        t_start = m.start() - len(before) + tm.start()
-        t_end = t_start + len(tm.group(0)) - len(tm.group("gap"))
         stop = len(text)
         for stop_m in re.finditer(r"[。；;]|其中", text[m.end():]):
             stop = m.end() + stop_m.start()
             break
-        parts = []
-        p_end = m.end()
-        for pm in COUNT_RE.finditer(text, m.end(), stop):
-            pc = parse_count(pm.group(0))
-            if pc and pc.unit == total.unit:
-                parts.append(g_num(doc, pc.value, pm.start(), pm.end(), pc.approx))
-                p_end = pm.end()
+        parts = [g_num(doc, Decimal(c.value), c.start, c.end, c.approx)
+                 for c in between(mentions, m.end(), stop, ("count",)) if c.unit == total.unit]
         if len(parts) >= 2:
-            name = sentence_prefix(text, t_start, "。；;，,：:\n").split("其中")[-1]
+            name = sentence_prefix(text, total.start, "。；;，,：:\n").split("其中")[-1]
             name = re.sub(_FILLERS, "", re.sub(rf"^[^{CJK}]+|\s+", "", name))
             out.append(Breakdown(name=name[-16:] or "合计", unit=total.unit,
-                                 total=g_num(doc, total.value, t_start, t_end, total.approx),
-                                 parts=parts, evidence=evidence(doc, t_start, p_end)))
+                                 total=g_num(doc, Decimal(total.value), total.start, total.end, total.approx),
+                                 parts=parts, evidence=evidence(doc, total.start, parts[-1].end)))
     return out
 
 
 _NOT_A_PART = re.compile(r"调减|调增|追加|收回|实际|累计|剩余|结余|已|截至|截止|执行|拨付|使用")
 
 
-def money_breakdowns(doc: Document, layout: Layout) -> list[Breakdown]:
+def money_breakdowns(doc: Document, layout: Layout, mentions: list[Mention]) -> list[Breakdown]:
     """「下达…资金2263万元。其中:中小河流治理工程1435万元,小型水库工程维修养护25万元,…」: an amount
     and the amounts a sentence lists under it with 其中, up to the sentence end or a clause that is
     not a part (调减 40 万元, 全年实际下达 71 万元). Income and expenditure totals are read as
@@ -375,37 +366,32 @@ def money_breakdowns(doc: Document, layout: Layout) -> list[Breakdown]:
     for m in re.finditer(r"其中[：:，,]?", text):
         if layout.in_table(m.start()):
             continue
-        before = text[max(0, m.start() - 30):m.start()]
-        tm = None
-        for tm in re.finditer(rf"(?P<money>{MONEY})(?P<gap>[^0-9０-９]{{0,2}})$", before):
-            pass
-        if tm is None or re.search(r"[)）(（]", tm.group("gap")):
+        before = between(mentions, max(0, m.start() - 30), m.start(), ("money",))
+        total = before[-1] if before else None
+        if total is None or total.end > m.start():
             continue
-        t_start = m.start() - len(before) + tm.start("money")
-        t_end = m.start() - len(before) + tm.end("money")
-        clause = sentence_prefix(text, t_start, "。；;，,\n")
+        gap = text[total.end:m.start()]
+        if len(gap) > 2 or re.search(r"[)）(（0-9０-９]", gap):
+            continue
+        clause = sentence_prefix(text, total.start, "。；;，,\n")
         if re.search(r"收入|支出|决算", clause):
-            continue
-        total = parse_money(tm.group("money"))
-        if total is None:
             continue
         stop = text.find("。", m.end())
         stop = len(text) if stop == -1 else stop
         parts: list[GroundedNum] = []
-        p_end = m.end()
-        for pm in re.finditer(rf"(?P<name>[^，,、；;：:。]*?)(?P<money>{MONEY})", text[m.end():stop]):
-            if _NOT_A_PART.search(pm.group("name")) or "其中" in pm.group("name"):
+        prev = m.end()
+        for pm in between(mentions, m.end(), stop, None):
+            if pm.kind != "money":
+                continue
+            name = re.split(r"[，,、；;：:。]", text[prev:pm.start])[-1]
+            if _NOT_A_PART.search(name) or "其中" in name:
                 break
-            money = parse_money(pm.group("money"))
-            if money is None:
-                break
-            a = m.end() + pm.start("money")
-            parts.append(g_amount(doc, money, a, m.end() + pm.end("money")))
-            p_end = m.end() + pm.end("money")
+            parts.append(amount_of(doc, pm))
+            prev = pm.end
         if len(parts) >= 2:
             name = re.sub(r"^[^" + CJK + r"]+|\s+", "", clause)[-16:] or "合计"
-            out.append(Breakdown(name=name, unit="万元", total=g_amount(doc, total, t_start, t_end), parts=parts,
-                                 evidence=evidence(doc, t_start, p_end)))
+            out.append(Breakdown(name=name, unit="万元", total=amount_of(doc, total), parts=parts,
+                                 evidence=evidence(doc, total.start, prev)))
     return out
 
 

@@ -13,7 +13,6 @@ streams and sentences. No label is written here; pure functions of the document.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +21,7 @@ from functools import lru_cache
 from extractor.grounding import g_amount, g_int, g_num, g_str
 from extractor.ingest import Document
 from extractor.lexicon import Lexicon, norm_label
-from extractor.mentions import Mention
+from extractor.mentions import Mention, between
 from extractor.models import Amount, Evidence, FundingPart, GroundedInt, GroundedNum, GroundedStr, Indicator
 from extractor.normalize import (
     ARABIC,
@@ -875,7 +874,7 @@ def _first_of_kind(text: str, mentions: list[Mention], lo: int, hi: int, kind: s
     hi = lo + cut
     if re.match(r"[为是达:：\s]{0,3}(?:[≥≤＞＜><]|不低于|不少于|不高于|不超过|大于|小于)", window) and kind != "money":
         return None  # 「执行率≥95%」: a target, not what happened
-    for m in _mentions_in(mentions, lo, hi):
+    for m in between(mentions, lo, hi):
         if kind in ("money", "percent") and (m.comparator is not None or _TARGET_WORDS.search(text[lo:m.start])):
             continue  # what was planned, not what happened
         if kind == "money":
@@ -895,22 +894,11 @@ def _first_of_kind(text: str, mentions: list[Mention], lo: int, hi: int, kind: s
     return None
 
 
-def _mentions_in(mentions: list[Mention], lo: int, hi: int) -> list[Mention]:
-    """The number mentions that start in [lo, hi), in order (mentions are sorted by start)."""
-    i = bisect.bisect_left([m.start for m in mentions], lo)
-    out = []
-    while i < len(mentions) and mentions[i].start < hi:
-        if mentions[i].kind != "name":
-            out.append(mentions[i])
-        i += 1
-    return out
-
-
 def _last_of_kind(text: str, mentions: list[Mention], lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
     """The money amount that ends right before `hi` (only money is read this way)."""
     if kind != "money":
         return None
-    for m in reversed(_mentions_in(mentions, lo, hi)):
+    for m in reversed(between(mentions, lo, hi)):
         if m.end <= hi and not text[m.end:hi].strip():
             v = _money_of(m, text)
             return (m.start, m.end, v) if v is not None else None

@@ -79,8 +79,8 @@ def extract(doc: Document, layout: Layout, mentions: list[Mention] | None = None
         rec.projects = _the_project(doc, rec, facts, lex)
     rec.outputs = outputs(doc, layout, mentions, facts.run_together)
     rec.problems, rec.measures = problems_and_measures(doc, layout)
-    rec.ratios = ratios(doc)
-    rec.breakdowns = breakdowns(doc) + money_breakdowns(doc, layout)
+    rec.ratios = ratios(doc, mentions)
+    rec.breakdowns = breakdowns(doc, mentions) + money_breakdowns(doc, layout, mentions)
     rec.allocations, restated = allocations(doc, layout)
     rec.restatements = restatements(doc, layout, rec) + restated
     rec.flags = [Flag(rule="table_not_understood", severity="info", paths=[],
