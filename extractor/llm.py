@@ -45,6 +45,9 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts" / "v2"
 # records them, and a batch's terminal shows one line per report instead
 logging.getLogger("instructor").setLevel(logging.CRITICAL)
 NAME_CHARS = 40  # the longest name a list row may copy
+# room for the longest answer the schema allows (16 scalar ids, 12 project rows of a name and
+# four ids), so that only a model that loops is cut off
+MAX_ANSWER_TOKENS = 1600
 CALL_CHARS = 3000  # mention lines per call: a 1.5B model on 2 cores reads ~80 tokens/s
 
 
@@ -400,7 +403,7 @@ class LLMClient:
                         messages=messages,  # type: ignore[arg-type]
                         max_retries=1,  # one re-ask should the answer not fit the schema
                         temperature=self.settings.temperature,
-                        max_tokens=1024,
+                        max_tokens=MAX_ANSWER_TOKENS,
                     )
         except Exception as e:  # noqa: BLE001 - classified below
             t = _transport_error(e)
