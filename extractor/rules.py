@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from extractor import lexicon, readers
 from extractor.build import find_project
-from extractor.mentions import Mention, find
+from extractor.mentions import Mention, between, find
 from extractor.grounding import evidence, g_amount, g_num, g_str, key
 from extractor.ingest import Document
 from extractor.models import (
@@ -28,13 +28,11 @@ from extractor.models import (
     Score,
     Source,
 )
-from extractor.normalize import money_from, parse_money, parse_number, parse_percent
+from extractor.normalize import Money, money_from, parse_number, parse_percent
 from extractor.readers import CJK
 from extractor.narrative import (
     CONN,
-    MONEY,
     NUM,
-    PCT,
     allocations,
     breakdowns,
     money_breakdowns,
@@ -60,7 +58,7 @@ def extract(doc: Document, layout: Layout, mentions: list[Mention] | None = None
     said = readers.read_sentences(doc, lex, layout, project_report, mentions)
     rec.department = _department(doc, layout, lex, facts)
     rec.fiscal_year = readers.fiscal_year(doc)
-    rec.budget = budget(doc, layout)
+    rec.budget = budget(doc, layout, mentions)
     for path, v in facts.scalars.items():  # a table's 年度资金总额 row is the authority
         _set(rec, path, v)
     for path, v in said.items():
@@ -74,7 +72,7 @@ def extract(doc: Document, layout: Layout, mentions: list[Mention] | None = None
             rec.budget.fiscal_appropriation = part.budget
     rec.score = score(doc, layout, facts, said, lex)
     rec.indicators = max((facts.indicators, indicators(doc, layout)), key=_scored_leaves)
-    rec.projects = projects(doc, layout)
+    rec.projects = projects(doc, layout, mentions)
     if project_report and not rec.projects:
         rec.projects = _the_project(doc, rec, facts, lex)
     rec.outputs = outputs(doc, layout, mentions, facts.run_together)
@@ -82,7 +80,7 @@ def extract(doc: Document, layout: Layout, mentions: list[Mention] | None = None
     rec.ratios = ratios(doc, mentions)
     rec.breakdowns = breakdowns(doc, mentions) + money_breakdowns(doc, layout, mentions)
     rec.allocations, restated = allocations(doc, layout)
-    rec.restatements = restatements(doc, layout, rec) + restated
+    rec.restatements = restatements(doc, layout, rec, mentions) + restated
     rec.flags = [Flag(rule="table_not_understood", severity="info", paths=[],
                       message=f"表格未能确定对齐，未读取其中数值：{d}") for d in facts.doubtful]
     return rec
@@ -140,75 +138,92 @@ def _the_project(doc: Document, rec: Record, facts: readers.TableFacts, lex: lex
 # ---------------------------------------------------------------- budget
 
 
-def _money_after(doc: Document, label: str, *, skip_prefix: str | None = None, start_at: int = 0,
-                 within: tuple[int, int] | None = None) -> Amount | None:
+def _money_at(doc: Document, mentions: list[Mention], pos: int) -> Mention | None:
+    """The money mention written at `pos` (right after a label and its connector)."""
+    hit = between(mentions, pos, pos + 1, ("money",))
+    return hit[0] if hit else None
+
+
+def _money_after(doc: Document, mentions: list[Mention], label: str, *, within: tuple[int, int]) -> Amount | None:
     """First `label … money` where the label is followed by a connector and an amount."""
-    text = doc.text
-    pat = re.compile(rf"(?:{label}){CONN}(?P<money>{MONEY})")
-    lo, hi = within or (start_at, len(text))
-    for m in pat.finditer(text, lo, hi):
-        if skip_prefix and re.search(skip_prefix, sentence_prefix(text, m.start(), "。；;\n") + text[m.start():m.start("money")]):
-            continue
-        money = parse_money(m.group("money"))
-        if money is None:
-            continue
-        return g_amount(doc, money, m.start(), m.end())
+    hit = _after_label(doc, mentions, label, ("money",), *within)
+    return g_amount(doc, _money(hit[1]), hit[0], hit[1].end) if hit else None
+
+
+def _after_label(doc: Document, mentions: list[Mention], label: str, kinds: tuple[str, ...], lo: int, hi: int) -> tuple[int, Mention] | None:
+    """The first `label … value` in text[lo:hi] whose value (a mention of one of `kinds`) is
+    written right after the label and its connector: (the label's start, the mention)."""
+    for m in re.compile(rf"(?:{label}){CONN}").finditer(doc.text, lo, hi):
+        hit = between(mentions, m.end(), m.end() + 1, kinds)
+        if hit and hit[0].end <= hi:
+            return m.start(), hit[0]
     return None
 
 
-_PROJECT_CTX = r"项目(?!支出)|其中|基本支出|专项|经费预算"
+def _money(m: Mention) -> Money:
+    return Money(Decimal(m.value), m.unit, m.decimals, m.approx)
 
 
-def budget(doc: Document, layout: Layout) -> Budget:
+def budget(doc: Document, layout: Layout, mentions: list[Mention]) -> Budget:
     text = doc.text
     b = Budget()
     # 基本支出 / 项目支出: budget unless the sentence speaks of 决算 / 执行 (then executed)
     for part, bud_field, exe_field in (("基本支出", "basic_budget", "basic_executed"), ("项目支出", "project_budget", "project_executed")):
-        for m in re.finditer(rf"{part}(?P<label>预算金额|预算数|预算|决算数|支出|执行数)?{CONN}(?P<money>{MONEY})", text):
+        for m in re.finditer(rf"{part}(?P<label>预算金额|预算数|预算|决算数|支出|执行数)?{CONN}", text):
             if layout.in_table(m.start()):
                 continue
-            money = parse_money(m.group("money"))
+            money = _money_at(doc, mentions, m.end())
             if money is None:
                 continue
             sentence = sentence_prefix(text, m.start(), "。\n")
             executed_ctx = bool(re.search(r"决算|执行数|实际支出|支出合计", sentence)) and "预算" not in (m.group("label") or "")
             target = exe_field if executed_ctx else bud_field
             if getattr(b, target) is None:
-                setattr(b, target, g_amount(doc, money, m.start(), m.end()))
+                setattr(b, target, g_amount(doc, _money(money), m.start(), money.end))
             # 基本支出预算金额为 X 万元，预算执行情况为 Y 万元
             if not executed_ctx and getattr(b, exe_field) is None:
-                tail = re.compile(rf"[，,]\s*(?:预算)?执行(?:情况|数|金额)?{CONN}(?P<money>{MONEY})")
-                t = tail.match(text, m.end()) or re.compile(rf"[，,][^。；，,]{{0,12}}[，,]\s*(?:预算)?执行(?:情况|数|金额)?{CONN}(?P<money>{MONEY})").match(text, m.end())
-                if t:
-                    em = parse_money(t.group("money"))
-                    if em:
-                        setattr(b, exe_field, g_amount(doc, em, m.start(), t.end()))
+                tail = re.compile(rf"[，,]\s*(?:预算)?执行(?:情况|数|金额)?{CONN}")
+                t = tail.match(text, money.end) or \
+                    re.compile(rf"[，,][^。；，,]{{0,12}}[，,]\s*(?:预算)?执行(?:情况|数|金额)?{CONN}").match(text, money.end)
+                em = _money_at(doc, mentions, t.end()) if t else None
+                if em is not None:
+                    setattr(b, exe_field, g_amount(doc, _money(em), m.start(), em.end))
             break
-    b.revenue_parts = _parts_after(doc, r"预算收入合计|收入合计")
-    b.expenditure_parts = _parts_after(doc, r"决算支出合计|支出合计")
+    b.revenue_parts = _parts_after(doc, mentions, r"预算收入合计|收入合计")
+    b.expenditure_parts = _parts_after(doc, mentions, r"决算支出合计|支出合计")
     return b
 
 
-def _parts_after(doc: Document, total_label: str) -> list[Part]:
+def _parts_after(doc: Document, mentions: list[Mention], total_label: str) -> list[Part]:
     """「收入合计 X 万元，其中：财政拨款收入 A 万元，占 p%；事业收入 B 万元，占 q%…」 -> parts."""
     text = doc.text
-    m = re.search(rf"(?:{total_label}){CONN}{MONEY}[，,。]?\s*其中[：:]?", text)
-    if not m:
+    start = None
+    for m in re.finditer(rf"(?:{total_label}){CONN}", text):
+        total = _money_at(doc, mentions, m.end())
+        if total is not None and (k := re.match(r"[，,。]?\s*其中[：:]?", text[total.end:])):
+            start = total.end + k.end()
+            break
+    if start is None:
         return []
-    end = text.find("。", m.end())
+    end = text.find("。", start)
     end = len(text) if end == -1 else end
     parts = []
-    item = re.compile(rf"(?P<name>[{CJK}][{CJK}\s]{{1,12}}?){CONN}(?P<money>{MONEY})(?:[，,]\s*占\s*(?P<pct>{PCT}))?")
-    for im in item.finditer(text, m.end(), end):
-        money = parse_money(im.group("money"))
-        if money is None:
+    prev = start
+    for money in between(mentions, start, end, ("money",)):
+        if money.start < prev:
             continue
+        nm = re.search(rf"(?P<name>[{CJK}][{CJK}\s]{{1,12}}?){CONN}$", text[prev:money.start])
+        if nm is None:
+            continue
+        a = prev + nm.start()
         share = None
-        if im.group("pct"):
-            pct = parse_percent(im.group("pct"))
-            if pct:
-                share = g_num(doc, pct.value, im.start("money"), im.end("pct"), pct.approx)
-        parts.append(Part(name=re.sub(r"\s+", "", im.group("name")), amount=g_amount(doc, money, im.start(), im.end("money")), share_pct=share))
+        prev = money.end
+        sm = re.match(r"[，,]\s*占\s*", text[money.end:])
+        pct = between(mentions, money.end + sm.end(), money.end + sm.end() + 1, ("percent",)) if sm else []
+        if pct:
+            share = g_num(doc, Decimal(pct[0].value), money.start, pct[0].end, pct[0].approx)
+            prev = pct[0].end
+        parts.append(Part(name=re.sub(r"\s+", "", nm.group("name")), amount=g_amount(doc, _money(money), a, money.end), share_pct=share))
     return parts
 
 
@@ -380,9 +395,9 @@ _PROJECT_HEADERS = {
 }
 
 
-def projects(doc: Document, layout: Layout) -> list[Project]:
+def projects(doc: Document, layout: Layout, mentions: list[Mention]) -> list[Project]:
     table = _projects_from_tables(doc, layout)
-    narrative = _projects_from_narrative(doc) + projects_listed(doc, layout)
+    narrative = _projects_from_narrative(doc, mentions) + projects_listed(doc, layout)
     merged = list(table)
     for p in narrative:
         match = find_project(merged, p.name)
@@ -446,7 +461,7 @@ _PROJECT_ITEM = re.compile(
 )
 
 
-def _projects_from_narrative(doc: Document) -> list[Project]:
+def _projects_from_narrative(doc: Document, mentions: list[Mention]) -> list[Project]:
     """Numbered narrative lists: 「1. 人民调解项目绩效自评概述：…项目自评得分 93.85 分，全年预算数
     35.2 万元，执行数 24.81 万元，完成预算的 70.47%。」"""
     text = doc.text
@@ -458,27 +473,27 @@ def _projects_from_narrative(doc: Document) -> list[Project]:
         seg_end = text.find("。", m.end(), end)
         seg_end = end if seg_end == -1 else seg_end
         for field, label in (("budget", r"全年预算数|预算数|预算金额|预算"), ("executed", r"执行数|执行金额|实际支出")):
-            a = _money_after(doc, label, within=(m.end(), seg_end))
+            a = _money_after(doc, mentions, label, within=(m.end(), seg_end))
             if a:
                 setattr(p, field, a)
-        r = re.compile(rf"(?:完成预算的|预算执行率|执行率){CONN}(?P<pct>{PCT})").search(text, m.end(), seg_end)
-        if r:
-            pct = parse_percent(r.group("pct"))
-            if pct:
-                p.execution_rate_pct = g_num(doc, pct.value, r.start(), r.end())
-        s = re.compile(rf"(?:自评得分|得分){CONN}(?P<n>{NUM})\s*分").search(text, m.end(), seg_end)
-        if s:
-            p.score = g_num(doc, parse_number(s.group("n")).value, s.start(), s.end())  # type: ignore[union-attr]
+        rate = _after_label(doc, mentions, r"完成预算的|预算执行率|执行率", ("percent",), m.end(), seg_end)
+        if rate is not None:
+            r0, pm = rate
+            p.execution_rate_pct = g_num(doc, Decimal(pm.value), r0, pm.end)
+        sc = _after_label(doc, mentions, r"自评得分|得分", ("score",), m.end(), seg_end)
+        if sc is not None:
+            s0, sm = sc
+            p.score = g_num(doc, Decimal(sm.value), s0, sm.end)
         out.append(p)
     return out
 
 
-def restatements(doc: Document, layout: Layout, rec: Record) -> list[Restatement]:
+def restatements(doc: Document, layout: Layout, rec: Record, mentions: list[Mention]) -> list[Restatement]:
     """Project figures stated in the narrative as well as in a project table."""
     if not any(p.evidence and layout.in_table(p.evidence.start) for p in rec.projects):
         return []
     out = []
-    for p in _projects_from_narrative(doc):
+    for p in _projects_from_narrative(doc, mentions):
         match = find_project(rec.projects, p.name)
         if match is None or match.evidence is None or not layout.in_table(match.evidence.start):
             continue
