@@ -20,7 +20,6 @@ from extractor.normalize import (
     ARABIC,
     COUNT_RE,
     MONEY_RE,
-    PERCENT_RE,
     parse_count,
     parse_money,
 )
@@ -32,7 +31,6 @@ NUM = ARABIC
 CONN = r"[为是达共计：:\s]{0,4}"
 # group-free copies of the normalisation patterns, for embedding in larger patterns
 MONEY = re.sub(r"\(\?P<\w+>", "(?:", MONEY_RE.pattern)
-PCT = re.sub(r"\(\?P<\w+>", "(?:", PERCENT_RE.pattern)
 
 
 # ---------------------------------------------------------------- helpers
@@ -41,7 +39,7 @@ PCT = re.sub(r"\(\?P<\w+>", "(?:", PERCENT_RE.pattern)
 _LIST_START = re.compile(r"(?:具体包括|主要包括|分别是|分别为)[：:]")
 
 
-def projects_listed(doc: Document, layout: Layout) -> list[Project]:
+def projects_listed(doc: Document, layout: Layout, mentions: list[Mention]) -> list[Project]:
     """「预算项目经费15690.38万元,具体包括:交通秩序综合整治155.85万元,…、鲜花港屋面瓦维修170.01万元、…」:
     the projects a sentence lists by name and amount after 具体包括 / 分别为, when the sentence
     speaks of projects. An item cut off before its amount keeps its name only."""
@@ -54,20 +52,18 @@ def projects_listed(doc: Document, layout: Layout) -> list[Project]:
         stop = len(text) if stop == -1 else stop
         for item in re.finditer(r"[^，,、；;]+", text[m.end():stop]):
             body = item.group(0)
-            money = re.search(rf"(?P<money>{MONEY})\s*$", body)
             a = m.end() + item.start()
+            b = m.end() + item.end()
+            money = next((x for x in reversed(between(mentions, a, b, ("money",))) if not text[x.end:b].strip()), None)
             if money is None:
                 name = body.strip()
-                if 4 <= len(name) <= 40 and m.end() + item.end() >= len(text.rstrip()):
-                    out.append(Project(name=name, evidence=evidence(doc, a, a + len(body))))  # cut off: name only
+                if 4 <= len(name) <= 40 and b >= len(text.rstrip()):
+                    out.append(Project(name=name, evidence=evidence(doc, a, b)))  # cut off: name only
                 continue
-            name = body[: money.start()].strip()
-            amount = parse_money(money.group("money"))
-            if len(name) < 2 or amount is None:
+            name = text[a:money.start].strip()
+            if len(name) < 2:
                 continue
-            s = a + money.start("money")
-            out.append(Project(name=name, budget=g_amount(doc, amount, s, a + money.end("money")),
-                               evidence=evidence(doc, a, a + len(body))))
+            out.append(Project(name=name, budget=amount_of(doc, money), evidence=evidence(doc, a, b)))
     return out
 
 

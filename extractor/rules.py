@@ -397,7 +397,7 @@ _PROJECT_HEADERS = {
 
 def projects(doc: Document, layout: Layout, mentions: list[Mention]) -> list[Project]:
     table = _projects_from_tables(doc, layout)
-    narrative = _projects_from_narrative(doc, mentions) + projects_listed(doc, layout)
+    narrative = _projects_from_narrative(doc, mentions) + projects_listed(doc, layout, mentions)
     merged = list(table)
     for p in narrative:
         match = find_project(merged, p.name)
