@@ -186,6 +186,31 @@ def sections(
                 typer.echo(f"  ({note})")
 
 
+@app.command()
+def mentions(
+    report: Annotated[Path, typer.Argument(help="A report file.")],
+) -> None:
+    """Print what a model is shown of REPORT: every mention (number, table cell, department
+    name) with its id, as the llm backend's calls carry them, one call after another with the
+    fields it asks for. Needs no model."""
+    from extractor import llm as llm_mod
+    from extractor.mentions import find
+    from extractor.pipeline import read_layout
+
+    try:
+        doc = read_document(report)
+    except IngestError as e:
+        _err(f"error: {report}: {e}")
+        raise typer.Exit(1) from None
+    reading, layout = read_layout(doc)
+    found = find(reading, layout)
+    calls = llm_mod.plan_calls(reading, layout, found)
+    typer.echo(f"{len(found)} 个候选，{len(calls)} 次调用")
+    for i, c in enumerate(calls, 1):
+        typer.echo(f"\n# 第 {i} 次：{llm_mod.describe_fields(c)}")
+        typer.echo(c.text)
+
+
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 

@@ -18,7 +18,7 @@ def test_version_and_help():
     assert runner.invoke(app, ["--version"]).output.strip() == f"extractor {__version__}"
     out = runner.invoke(app, ["--help"]).output
     listed = {line.strip("│ ").split()[0] for line in out.splitlines() if line.startswith("│ ") and line.strip("│ ")}
-    assert {"extract", "text", "sections", "schema", "check", "eval"} <= listed
+    assert {"extract", "text", "sections", "mentions", "schema", "check", "eval"} <= listed
     assert "--backend" in runner.invoke(app, ["extract", "--help"]).output
 
 
@@ -89,3 +89,15 @@ def test_auto_backend_without_a_model_runs_rules(tmp_path, monkeypatch):
 def test_console_script_is_installed():
     r = subprocess.run([sys.executable, "-m", "extractor.cli", "--version"], capture_output=True, text=True)
     assert r.stdout.strip() == f"extractor {__version__}"
+
+
+def test_mentions_shows_what_the_model_is_shown_without_a_model():
+    r = runner.invoke(app, ["mentions", str(SEEDS["004"])])
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    assert lines[0].endswith("次调用") and "个候选" in lines[0]
+    assert any(line.startswith("# 第 1 次：部门名称、评价年度") for line in lines)
+    assert any(" 1689.97 万元 〔" in line and line.startswith("m") for line in lines)
+    assert any(line.startswith("表") and "全年预算数: m" in line for line in lines)  # a table row, one line
+    bad = runner.invoke(app, ["mentions", "/no/such/report.txt"])
+    assert bad.exit_code == 1 and "no such file" in bad.output
