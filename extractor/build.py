@@ -1,6 +1,7 @@
-"""Assignments -> record: the one place an LLM answer becomes grounded values.
+"""Mentions -> grounded values, and an LLM answer -> a record.
 
-An answer names mention ids (and, for list rows, a name copied from the text); every value is
+`amount` / `number` / `integer` / `name` turn a mention into the grounded value of a field (the
+rules' narrative readers use them too). An answer names mention ids (and, for list rows, a name copied from the text); every value is
 made from its mention, so quote == text[start:end] holds by construction and the model never
 writes a number. A name that is not found verbatim in the text is dropped with its row.
 """

@@ -17,14 +17,14 @@ from typing import Any
 
 from extractor import lexicon
 from extractor.build import ROW_KINDS, SCALAR_KINDS, find_project
-from extractor.lexicon import norm_label
-from extractor.narrative import share_words, count_is_result
-from extractor.readers import is_project_kind, title_lines
-from extractor.segment import Layout, sentence_prefix
-from extractor.grounding import key
+from extractor.grounding import iter_grounded, key
 from extractor.ingest import Document
+from extractor.lexicon import norm_label
 from extractor.mentions import Mention, at
 from extractor.models import Flag, Record
+from extractor.narrative import count_is_result, share_words
+from extractor.readers import is_project_kind, title_lines
+from extractor.segment import Layout, sentence_prefix
 
 LABELS = {"department": "部门", "fiscal_year": "年度", "staffing.authorized": "编制人数", "staffing.actual": "实有人数",
           "staffing.retired": "退休人数", "budget.total_budget": "全年预算数", "budget.initial_budget": "年初预算数",
@@ -57,8 +57,6 @@ def _flag_value(v: Any) -> Decimal | str:
 
 
 def _used_spans(record: Record) -> list[tuple[int, int]]:
-    from extractor.grounding import iter_grounded
-
     return [(g.start, g.end) for _, g in iter_grounded(record) if hasattr(g, "value")]  # type: ignore[attr-defined]
 
 
@@ -72,13 +70,15 @@ def _clause_before(text: str, pos: int, limit: int = 24) -> str:
 
 def _stands_by_its_label(doc: Document, path: str, g: Any, mentions: list[Mention], project_report: bool = False,
                          in_title: bool = True) -> bool:
-    """Does a value the model alone chose stand by words that mean its field? In the narrative:
-    a lexicon label for the path shortly before it, in a sentence the rules would read for that
-    path (not one about a project or a part: the lexicon's skip words). A department may also
-    stand in the report's title (in_title), enough to fill a field the rules left empty but not
-    to question the rules' reading: a title names other offices too (河南省财政厅关于…). In a table: the label in its own row (自评得分 |
-    94), its row and column (基本支出 × 预算数), or its column in the total row (年度资金总额 ×
-    全年执行数). A department or a year is a name or a year by its kind already."""
+    """Does a value the model alone chose stand by words that mean its field?
+    - In the narrative: a lexicon label for the path just before it, in a sentence the rules
+      would read for that path (not one about a project or a part: the lexicon's skip words).
+    - In a table: the label in its own row (自评得分 | 94), its row and column (基本支出 × 预算数),
+      or its column in the total row (年度资金总额 × 全年执行数).
+    - A department: right after a department label (主管部门：…), or, when only filling a field
+      the rules left empty (in_title), named in the report's title; a title names other offices
+      too (河南省财政厅关于…), so that is not enough to question the rules' reading.
+    - A year is a year by its kind."""
     if path == "fiscal_year":
         return True
     lex = lexicon.load()
@@ -155,7 +155,9 @@ def _names_its_count(doc: Document, layout: Layout, o: Any) -> bool:
     return not any(w in o.name for w in lexicon.load().outputs["not_results"])
 
 
-def merge_hybrid(doc: Document, layout: Layout, mentions: list[Mention], rules_rec: Record, llm_rec: Record) -> tuple[Record, list[Flag], dict[str, str]]:
+def merge_hybrid(doc: Document, layout: Layout, mentions: list[Mention], rules_rec: Record,
+                 llm_rec: Record) -> tuple[Record, list[Flag], dict[str, str]]:
+    """The hybrid record, its backends_disagree flags, and which backend chose each value."""
     out = rules_rec.model_copy(deep=True)
     flags: list[Flag] = []
     chosen: dict[str, str] = {}
