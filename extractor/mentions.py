@@ -159,24 +159,55 @@ _FUNCTION_WORDS = re.compile(r"[是由为的在对把将从向按据经]")
 
 
 def _names(doc: Document, cell_at: dict) -> list[tuple]:
-    """Candidate department names: organisations named with their region in the report's
-    opening (its title and first sentences, where a report names who wrote it), or filling a
-    table cell (主管部门 | 稷山县卫生健康和体育局)."""
+    """Candidate department names: organisations named with their region, where a report names
+    who wrote it (its title and first sentences, the whole text for a name written again and
+    again), or filling a table cell (主管部门 | 稷山县卫生健康和体育局)."""
     text = doc.text
     out: list[tuple] = []
     seen: set[str] = set()
-    for m in _org_pattern().finditer(text, 0, min(len(text), OPENING_CHARS)):
-        name = m.group(0)
-        if name in seen or _FUNCTION_WORDS.search(name):
+    for m in _org_pattern().finditer(text):
+        name, s = _org_name(text, m.start(), m.end())
+        if name is None or name in seen:
             continue
+        if s >= OPENING_CHARS and text.count(name) < 2 and not (s == 0 or text[s - 1] == "\n"):
+            continue  # far from the opening, written once, inside a sentence: an office the report mentions
         seen.add(name)
-        out.append((m.start(), m.end(), "name", name, "", False, _clause_before(text, m.start(), 8), "", None, None, None, 0, None, m.start(), m.end()))
+        out.append((s, m.end(), "name", name, "", False, _clause_before(text, s, 8), "", None, None, None, 0, None, s, m.end()))
     for start, (ti, ri, c, label, column, _unit) in cell_at.items():
         v = c.clean
         if v not in seen and _org_pattern().fullmatch(v) and text[c.start:c.end].strip() == v:
             a = c.start + text[c.start:c.end].index(v)
             out.append((a, a + len(v), "name", v, "", False, label if label != v else "", column, ti, ri, None, 0, None, a, a + len(v)))
     return out
+
+
+def _org_name(text: str, start: int, end: int) -> tuple[str | None, int]:
+    """The organisation a match of the pattern names, and where it starts. A match runs on from
+    the words before it (「2022年度上街区司法局」, 「主管部门银川市教育局」, 「主动学习区财政局」), so
+    the name is the tail after a year or a department label, else the longest tail the text
+    writes elsewhere too, else the whole match where it starts a line or follows a bracket,
+    a quote or a cell border (not a colon: 「目标：做好服务区政府…」); never one that holds a function word (是由…)."""
+    match = text[start:end]
+    lead = re.match(rf"(?:.*?(?:年度|年|{_department_labels()}))(?=[{CJK}]{{2}})", match)
+    if lead and _org_pattern().fullmatch(match[lead.end():]) and not _FUNCTION_WORDS.search(match[lead.end():]):
+        return match[lead.end():], start + lead.end()
+    for i in range(len(match) - 3):
+        tail = match[i:]
+        if _FUNCTION_WORDS.search(tail) or not re.match(rf"[{CJK}]{{2}}", tail):
+            continue
+        if text.count(tail) >= 2 and _org_pattern().fullmatch(tail):
+            return tail, start + i
+    before = text[start - 1] if start > 0 else "\n"
+    if before in "\n《“\"（(|" and not _FUNCTION_WORDS.search(match):
+        return match, start
+    return None, start
+
+
+@lru_cache(maxsize=1)
+def _department_labels() -> str:
+    lex = lexicon.load()
+    labels = sorted({x for k in ("department", "implementer") for x in lex.keyvalue.get(k, [])}, key=len, reverse=True)
+    return "|".join(map(re.escape, labels))
 
 
 def between(mentions: list[Mention], lo: int, hi: int, kinds: tuple[str, ...] | None = None) -> list[Mention]:

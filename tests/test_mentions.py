@@ -176,3 +176,12 @@ def test_seed_mentions_cover_every_number_the_rules_read():
         for path, g in iter_grounded(rec):
             if hasattr(g, "value") and not isinstance(g.value, str) and ".evidence" not in path:
                 assert at(ms, g.start, g.end) is not None, (key, path)
+
+
+def test_department_names_are_cut_from_the_words_before_them():
+    text = ("2022年度上街区司法局部门整体自评报告\n项目名称初中公用经费主管部门银川市教育局实施单位银川市第六中学\n"
+            "年度总体目标：做好服务区政府各类法律事务。\n")
+    _, _, ms = mentions_of(text)
+    names = [m.value for m in ms if m.kind == "name"]
+    assert "上街区司法局" in names and "银川市教育局" in names  # after the year, after the label
+    assert not any(n.startswith(("年度", "做好")) for n in names)
