@@ -138,7 +138,7 @@ def _the_project(doc: Document, rec: Record, facts: readers.TableFacts, lex: lex
 # ---------------------------------------------------------------- budget
 
 
-def _money_at(doc: Document, mentions: list[Mention], pos: int) -> Mention | None:
+def _money_at(mentions: list[Mention], pos: int) -> Mention | None:
     """The money mention written at `pos` (right after a label and its connector)."""
     hit = between(mentions, pos, pos + 1, ("money",))
     return hit[0] if hit else None
@@ -172,7 +172,7 @@ def budget(doc: Document, layout: Layout, mentions: list[Mention]) -> Budget:
         for m in re.finditer(rf"{part}(?P<label>预算金额|预算数|预算|决算数|支出|执行数)?{CONN}", text):
             if layout.in_table(m.start()):
                 continue
-            money = _money_at(doc, mentions, m.end())
+            money = _money_at(mentions, m.end())
             if money is None:
                 continue
             sentence = sentence_prefix(text, m.start(), "。\n")
@@ -185,7 +185,7 @@ def budget(doc: Document, layout: Layout, mentions: list[Mention]) -> Budget:
                 tail = re.compile(rf"[，,]\s*(?:预算)?执行(?:情况|数|金额)?{CONN}")
                 t = tail.match(text, money.end) or \
                     re.compile(rf"[，,][^。；，,]{{0,12}}[，,]\s*(?:预算)?执行(?:情况|数|金额)?{CONN}").match(text, money.end)
-                em = _money_at(doc, mentions, t.end()) if t else None
+                em = _money_at(mentions, t.end()) if t else None
                 if em is not None:
                     setattr(b, exe_field, g_amount(doc, _money(em), m.start(), em.end))
             break
@@ -199,7 +199,7 @@ def _parts_after(doc: Document, mentions: list[Mention], total_label: str) -> li
     text = doc.text
     start = None
     for m in re.finditer(rf"(?:{total_label}){CONN}", text):
-        total = _money_at(doc, mentions, m.end())
+        total = _money_at(mentions, m.end())
         if total is not None and (k := re.match(r"[，,。]?\s*其中[：:]?", text[total.end:])):
             start = total.end + k.end()
             break
