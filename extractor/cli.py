@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from extractor import __version__
-from extractor.ingest import SUPPORTED_SUFFIXES, IngestError, read_document
+from extractor.ingest import SUPPORTED_SUFFIXES, Document, IngestError, read_document
 
 if TYPE_CHECKING:
     from extractor.llm import LLMClient
@@ -48,6 +48,15 @@ def main(
 
 def _err(msg: str) -> None:
     typer.echo(msg, err=True)
+
+
+def _read_or_exit(path: Path) -> Document:
+    """The document at `path`, or one line saying why it cannot be read and exit status 1."""
+    try:
+        return read_document(path)
+    except IngestError as e:
+        _err(f"error: {path}: {e}")
+        raise typer.Exit(1) from None
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:
@@ -149,11 +158,7 @@ def extract(
 @app.command()
 def text(report: Annotated[Path, typer.Argument(help="A report file.")]) -> None:
     """Print the text the tool read from REPORT: every quote and offset points into it."""
-    try:
-        doc = read_document(report)
-    except IngestError as e:
-        _err(f"error: {report}: {e}")
-        raise typer.Exit(1) from None
+    doc = _read_or_exit(report)
     sys.stdout.write(doc.text)
     if not doc.text.endswith("\n"):
         sys.stdout.write("\n")
@@ -168,11 +173,7 @@ def sections(
     offsets; --grid shows each table's cells, to see how a table was understood."""
     from extractor.pipeline import read_layout
 
-    try:
-        doc = read_document(report)
-    except IngestError as e:
-        _err(f"error: {report}: {e}")
-        raise typer.Exit(1) from None
+    doc = _read_or_exit(report)
     _reading, layout = read_layout(doc)
     for s in layout.flat():
         typer.echo(f"{'  ' * (s.level - 1)}{s.title}  [{s.start}:{s.end}] p{doc.page_of(s.start)}")
@@ -197,11 +198,7 @@ def mentions(
     from extractor.mentions import find
     from extractor.pipeline import read_layout
 
-    try:
-        doc = read_document(report)
-    except IngestError as e:
-        _err(f"error: {report}: {e}")
-        raise typer.Exit(1) from None
+    doc = _read_or_exit(report)
     reading, layout = read_layout(doc)
     found = find(reading, layout)
     calls = llm_mod.plan_calls(reading, layout, found)
@@ -307,7 +304,6 @@ def eval_run(
         _err("error: give a run folder with -o RUN_DIR")
         raise typer.Exit(2)
     from extractor import evaluate as ev
-    from extractor.ingest import IngestError, read_document
     from extractor.pipeline import Options, record_from_document, record_to_json, write_json_atomic
 
     files = ev.golden_files(golden)
@@ -326,12 +322,8 @@ def eval_run(
     docs = []
     for i, (gf, g) in enumerate(goldens, 1):
         src = ev.source_path(golden, g["file"])
-        try:
-            doc = read_document(src)
-            record = record_from_document(doc, Options(backend=resolved), client)
-        except IngestError as e:
-            _err(f"error: {src}: {e}")
-            raise typer.Exit(1) from None
+        doc = _read_or_exit(src)
+        record = record_from_document(doc, Options(backend=resolved), client)
         write_json_atomic(out / "records" / (Path(g["file"]).name + ".json"), record_to_json(record))
         docs.append(ev.score_document(g, record, doc.text))
         _err(f"[{i}/{len(files)}] {g['file']}")
