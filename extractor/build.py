@@ -16,6 +16,7 @@ from extractor.grounding import evidence, g_int, g_num, g_str, key
 from extractor.ingest import Document
 from extractor.mentions import Mention
 from extractor.models import Amount, GroundedInt, GroundedNum, GroundedStr, Indicator, Output, Project, Record, Source
+from extractor.normalize import Money
 
 MONEY_KINDS = ("money", "number")
 
@@ -36,6 +37,17 @@ def amount(doc: Document, m: Mention) -> Amount | None:
             v = v * Decimal(10000)
         return Amount(value=v, raw_unit=unit, approx=m.approx, quote=doc.text[m.start:m.end],
                       start=m.start, end=m.end, page=doc.page_of(m.start))
+    return None
+
+
+def money_of(m: Mention, text: str) -> Money | None:
+    """A mention as an amount: money as written; a bare number written with 万 alone
+    (「执行数29.6万」: after a money label, 万 is 万元)."""
+    if m.kind == "money":
+        return Money(Decimal(m.value), m.unit, m.decimals, m.approx)
+    if m.kind == "number" and m.unit == "" and m.table is None and re.search(r"万\s*$", text[m.start:m.end]):
+        n = Decimal(m.value) / Decimal(10000)
+        return Money(n, "万", max(0, -n.as_tuple().exponent), m.approx)  # type: ignore[operator]
     return None
 
 

@@ -21,7 +21,7 @@ from extractor.grounding import iter_grounded, key
 from extractor.ingest import Document
 from extractor.lexicon import norm_label
 from extractor.mentions import Mention, at
-from extractor.models import Flag, Record
+from extractor.models import Flag, Record, get_path, set_path
 from extractor.narrative import count_is_result, share_words
 from extractor.readers import is_project_kind, title_lines
 from extractor.segment import Layout, sentence_prefix
@@ -31,19 +31,6 @@ LABELS = {"department": "部门", "fiscal_year": "年度", "staffing.authorized"
           "budget.executed": "全年执行数", "budget.execution_rate_pct": "预算执行率", "budget.basic_budget": "基本支出预算",
           "budget.basic_executed": "基本支出执行数", "budget.project_budget": "项目支出预算", "budget.project_executed": "项目支出执行数",
           "budget.revenue_total": "预算收入合计", "budget.fiscal_appropriation": "财政拨款收入", "score.total": "自评得分"}
-
-
-def _get(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _set(obj: Any, path: str, value: Any) -> None:
-    *head, last = path.split(".")
-    for part in head:
-        obj = getattr(obj, part)
-    setattr(obj, last, value)
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -168,14 +155,14 @@ def merge_hybrid(doc: Document, layout: Layout, mentions: list[Mention], rules_r
         return g is not None and not any(a < g.end and g.start < b for a, b in used)
 
     for path in SCALAR_KINDS:
-        r, l_ = _get(rules_rec, path), _get(llm_rec, path)
+        r, l_ = get_path(rules_rec, path), get_path(llm_rec, path)
         if l_ is None:
             if r is not None:
                 chosen[path] = "rules"
             continue
         if r is None:
             if free(l_) and _stands_by_its_label(doc, path, l_, mentions, project_report):
-                _set(out, path, l_)
+                set_path(out, path, l_)
                 chosen[path] = "llm"
             continue
         rm, lm = at(mentions, r.start, r.end), at(mentions, l_.start, l_.end)

@@ -7,7 +7,7 @@ These models are the single source of truth for the output JSON, the JSON Schema
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -235,6 +235,21 @@ class Record(BaseModel):
     allocations: list[Allocation] = Field(default_factory=list, description="文号 -> the amount it allocates")
     flags: list[Flag] = Field(default_factory=list)
     extraction: Extraction = Field(default_factory=Extraction)
+
+
+def get_path(obj: Any, path: str) -> Any:
+    """The value at a dotted path (budget.total_budget), None where a step is missing."""
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def set_path(obj: Any, path: str, value: Any) -> None:
+    """Set the value at a dotted path (budget.total_budget)."""
+    *head, last = path.split(".")
+    for part in head:
+        obj = getattr(obj, part)
+    setattr(obj, last, value)
 
 
 def record_json_schema() -> dict:

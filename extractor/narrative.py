@@ -320,6 +320,19 @@ def ratios(doc: Document, mentions: list[Mention]) -> list[Ratio]:
     return out
 
 
+def _total_before(text: str, mentions: list[Mention], pos: int, kind: str, window: int, gap: int) -> Mention | None:
+    """The total a 其中 at `pos` lists parts of: the last mention of `kind` that ends at most
+    `gap` characters before it (no bracket or digit between), within `window` characters."""
+    before = between(mentions, max(0, pos - window), pos, (kind,))
+    total = before[-1] if before else None
+    if total is None or total.end > pos:
+        return None
+    between_text = text[total.end:pos]
+    if len(between_text) > gap or re.search(r"[)）(（0-9０-９]", between_text):
+        return None
+    return total
+
+
 def breakdowns(doc: Document, mentions: list[Mention]) -> list[Breakdown]:
     """「法律援助案件 347 件，其中刑事案件 220 件，民事案件 125 件」: the total is the count just
     before 其中; the parts are the counts of the same unit after it, up to the sentence end or the
@@ -327,12 +340,8 @@ def breakdowns(doc: Document, mentions: list[Mention]) -> list[Breakdown]:
     text = doc.text
     out = []
     for m in re.finditer(r"其中", text):
-        before = between(mentions, max(0, m.start() - 40), m.start(), ("count",))
-        total = before[-1] if before else None
-        if total is None or total.end > m.start():
-            continue
-        gap = text[total.end:m.start()]
-        if len(gap) > 3 or re.search(r"[)）(（0-9０-９]", gap):
+        total = _total_before(text, mentions, m.start(), "count", window=40, gap=3)
+        if total is None:
             continue
         stop = len(text)
         for stop_m in re.finditer(r"[。；;]|其中", text[m.end():]):
@@ -362,12 +371,8 @@ def money_breakdowns(doc: Document, layout: Layout, mentions: list[Mention]) -> 
     for m in re.finditer(r"其中[：:，,]?", text):
         if layout.in_table(m.start()):
             continue
-        before = between(mentions, max(0, m.start() - 30), m.start(), ("money",))
-        total = before[-1] if before else None
-        if total is None or total.end > m.start():
-            continue
-        gap = text[total.end:m.start()]
-        if len(gap) > 2 or re.search(r"[)）(（0-9０-９]", gap):
+        total = _total_before(text, mentions, m.start(), "money", window=30, gap=2)
+        if total is None:
             continue
         clause = sentence_prefix(text, total.start, "。；;，,\n")
         if re.search(r"收入|支出|决算", clause):
@@ -376,9 +381,7 @@ def money_breakdowns(doc: Document, layout: Layout, mentions: list[Mention]) -> 
         stop = len(text) if stop == -1 else stop
         parts: list[GroundedNum] = []
         prev = m.end()
-        for pm in between(mentions, m.end(), stop, None):
-            if pm.kind != "money":
-                continue
+        for pm in between(mentions, m.end(), stop, ("money",)):
             name = re.split(r"[，,、；;：:。]", text[prev:pm.start])[-1]
             if _NOT_A_PART.search(name) or "其中" in name:
                 break

@@ -21,11 +21,11 @@ from functools import lru_cache
 from extractor.grounding import g_amount, g_int, g_num, g_str
 from extractor.ingest import Document
 from extractor.lexicon import Lexicon, norm_label
+from extractor.build import money_of
 from extractor.mentions import Mention, between
 from extractor.models import Amount, Evidence, FundingPart, GroundedInt, GroundedNum, GroundedStr, Indicator
 from extractor.normalize import (
     ARABIC,
-    Money,
     declared_unit,
     parse_money,
     parse_number,
@@ -854,17 +854,6 @@ _TARGET_WORDS = re.compile(r"目标|指标值|计划|不低于|不少于|不高�
 _SCORE_RE = re.compile(rf"(?P<num>{ARABIC})\s*分?")
 
 
-def _money_of(m: Mention, text: str) -> Money | None:
-    """A mention as an amount: money as written; a bare number written with 万 alone
-    (「执行数29.6万」: after a money label, 万 is 万元)."""
-    if m.kind == "money":
-        return Money(Decimal(m.value), m.unit, m.decimals, m.approx)
-    if m.kind == "number" and m.unit == "" and m.table is None and re.search(r"万\s*$", text[m.start:m.end]):
-        n = Decimal(m.value) / Decimal(10000)
-        return Money(n, "万", max(0, -n.as_tuple().exponent), m.approx)  # type: ignore[operator]
-    return None
-
-
 def _first_of_kind(text: str, mentions: list[Mention], lo: int, hi: int, kind: str) -> tuple[int, int, object] | None:
     """The first mention of a field's kind in text[lo:hi], within the clause (a hard line wrap,
     「873.64\n\n万元」, does not end it): not a target (「执行率≥95%」, 目标…), not a count of
@@ -878,7 +867,7 @@ def _first_of_kind(text: str, mentions: list[Mention], lo: int, hi: int, kind: s
         if kind in ("money", "percent") and (m.comparator is not None or _TARGET_WORDS.search(text[lo:m.start])):
             continue  # what was planned, not what happened
         if kind == "money":
-            v = _money_of(m, text)
+            v = money_of(m, text)
             if v is not None:
                 return m.start, m.end, v
         elif kind == "percent" and m.kind == "percent":
@@ -900,7 +889,7 @@ def _last_of_kind(text: str, mentions: list[Mention], lo: int, hi: int, kind: st
         return None
     for m in reversed(between(mentions, lo, hi)):
         if m.end <= hi and not text[m.end:hi].strip():
-            v = _money_of(m, text)
+            v = money_of(m, text)
             return (m.start, m.end, v) if v is not None else None
     return None
 

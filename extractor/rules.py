@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from extractor import lexicon, readers
-from extractor.build import find_project
+from extractor.build import find_project, money_of
 from extractor.mentions import Mention, between, find
 from extractor.grounding import evidence, g_amount, g_num, g_str, key
 from extractor.ingest import Document
@@ -27,8 +27,10 @@ from extractor.models import (
     Restatement,
     Score,
     Source,
+    get_path,
+    set_path,
 )
-from extractor.normalize import Money, money_from, parse_number, parse_percent
+from extractor.normalize import money_from, parse_number, parse_percent
 from extractor.readers import CJK
 from extractor.narrative import (
     CONN,
@@ -60,10 +62,10 @@ def extract(doc: Document, layout: Layout, mentions: list[Mention] | None = None
     rec.fiscal_year = readers.fiscal_year(doc)
     rec.budget = budget(doc, layout, mentions)
     for path, v in facts.scalars.items():  # a table's 年度资金总额 row is the authority
-        _set(rec, path, v)
+        set_path(rec, path, v)
     for path, v in said.items():
-        if _get(rec, path) is None:
-            _set(rec, path, v)
+        if get_path(rec, path) is None:
+            set_path(rec, path, v)
     rec.budget.funding_parts = facts.parts
     if rec.budget.fiscal_appropriation is None:
         approp = {readers.norm_label(x) for x in lex.rows["appropriation"]}
@@ -90,21 +92,6 @@ def _scored_leaves(inds: list[Indicator]) -> tuple[int, int]:
     """How many level-3 rows carry a weight and a score within it: the better of two readings
     of the same indicator table has more."""
     return sum(1 for i in inds if i.level == 3 and i.weight and i.score and i.score.value <= i.weight.value), len(inds)
-
-
-def _get(rec: Record, path: str) -> object:
-    cur: object = rec
-    for part in path.split("."):
-        cur = getattr(cur, part, None)
-    return cur
-
-
-def _set(rec: Record, path: str, value: object) -> None:
-    *head, last = path.split(".")
-    cur: object = rec
-    for part in head:
-        cur = getattr(cur, part)
-    setattr(cur, last, value)
 
 
 def _department(doc: Document, layout: Layout, lex: lexicon.Lexicon, facts: readers.TableFacts) -> GroundedStr | None:
@@ -147,7 +134,7 @@ def _money_at(mentions: list[Mention], pos: int) -> Mention | None:
 def _money_after(doc: Document, mentions: list[Mention], label: str, *, within: tuple[int, int]) -> Amount | None:
     """First `label … money` where the label is followed by a connector and an amount."""
     hit = _after_label(doc, mentions, label, ("money",), *within)
-    return g_amount(doc, _money(hit[1]), hit[0], hit[1].end) if hit else None
+    return g_amount(doc, money_of(hit[1], doc.text), hit[0], hit[1].end) if hit else None
 
 
 def _after_label(doc: Document, mentions: list[Mention], label: str, kinds: tuple[str, ...], lo: int, hi: int) -> tuple[int, Mention] | None:
@@ -158,10 +145,6 @@ def _after_label(doc: Document, mentions: list[Mention], label: str, kinds: tupl
         if hit and hit[0].end <= hi:
             return m.start(), hit[0]
     return None
-
-
-def _money(m: Mention) -> Money:
-    return Money(Decimal(m.value), m.unit, m.decimals, m.approx)
 
 
 def budget(doc: Document, layout: Layout, mentions: list[Mention]) -> Budget:
@@ -179,7 +162,7 @@ def budget(doc: Document, layout: Layout, mentions: list[Mention]) -> Budget:
             executed_ctx = bool(re.search(r"决算|执行数|实际支出|支出合计", sentence)) and "预算" not in (m.group("label") or "")
             target = exe_field if executed_ctx else bud_field
             if getattr(b, target) is None:
-                setattr(b, target, g_amount(doc, _money(money), m.start(), money.end))
+                setattr(b, target, g_amount(doc, money_of(money, doc.text), m.start(), money.end))
             # 基本支出预算金额为 X 万元，预算执行情况为 Y 万元
             if not executed_ctx and getattr(b, exe_field) is None:
                 tail = re.compile(rf"[，,]\s*(?:预算)?执行(?:情况|数|金额)?{CONN}")
@@ -187,7 +170,7 @@ def budget(doc: Document, layout: Layout, mentions: list[Mention]) -> Budget:
                     re.compile(rf"[，,][^。；，,]{{0,12}}[，,]\s*(?:预算)?执行(?:情况|数|金额)?{CONN}").match(text, money.end)
                 em = _money_at(mentions, t.end()) if t else None
                 if em is not None:
-                    setattr(b, exe_field, g_amount(doc, _money(em), m.start(), em.end))
+                    setattr(b, exe_field, g_amount(doc, money_of(em, doc.text), m.start(), em.end))
             break
     b.revenue_parts = _parts_after(doc, mentions, r"预算收入合计|收入合计")
     b.expenditure_parts = _parts_after(doc, mentions, r"决算支出合计|支出合计")
@@ -223,7 +206,7 @@ def _parts_after(doc: Document, mentions: list[Mention], total_label: str) -> li
         if pct:
             share = g_num(doc, Decimal(pct[0].value), money.start, pct[0].end, pct[0].approx)
             prev = pct[0].end
-        parts.append(Part(name=re.sub(r"\s+", "", nm.group("name")), amount=g_amount(doc, _money(money), a, money.end), share_pct=share))
+        parts.append(Part(name=re.sub(r"\s+", "", nm.group("name")), amount=g_amount(doc, money_of(money, doc.text), a, money.end), share_pct=share))
     return parts
 
 
