@@ -165,11 +165,12 @@ def _names(doc: Document, cell_at: dict) -> list[tuple]:
     text = doc.text
     out: list[tuple] = []
     seen: set[str] = set()
+    twice = _WrittenTwice(text)
     for m in _org_pattern().finditer(text):
-        name, s = _org_name(text, m.start(), m.end())
+        name, s = _org_name(text, m.start(), m.end(), twice)
         if name is None or name in seen:
             continue
-        if s >= OPENING_CHARS and text.count(name) < 2 and not (s == 0 or text[s - 1] == "\n"):
+        if s >= OPENING_CHARS and not twice(name) and not (s == 0 or text[s - 1] == "\n"):
             continue  # far from the opening, written once, inside a sentence: an office the report mentions
         seen.add(name)
         out.append((s, m.end(), "name", name, "", False, _clause_before(text, s, 8), "", None, None, None, 0, None, s, m.end()))
@@ -181,7 +182,22 @@ def _names(doc: Document, cell_at: dict) -> list[tuple]:
     return out
 
 
-def _org_name(text: str, start: int, end: int) -> tuple[str | None, int]:
+class _WrittenTwice:
+    """Is a string written at least twice in the text? Answered once per string, each search
+    stopping at the second occurrence (names repeat: a report names its offices again and again)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, s: str) -> bool:
+        if s not in self.seen:
+            first = self.text.find(s)
+            self.seen[s] = first >= 0 and self.text.find(s, first + len(s)) >= 0  # as str.count: not overlapping
+        return self.seen[s]
+
+
+def _org_name(text: str, start: int, end: int, twice: _WrittenTwice) -> tuple[str | None, int]:
     """The organisation a match of the pattern names, and where it starts. A match runs on from
     the words before it (「2022年度上街区司法局」, 「主管部门银川市教育局」, 「主动学习区财政局」), so
     the name is the tail after a year or a department label, else the longest tail the text
@@ -195,7 +211,7 @@ def _org_name(text: str, start: int, end: int) -> tuple[str | None, int]:
         tail = match[i:]
         if _FUNCTION_WORDS.search(tail) or not re.match(rf"[{CJK}]{{2}}", tail):
             continue
-        if text.count(tail) >= 2 and _org_pattern().fullmatch(tail):
+        if _org_pattern().fullmatch(tail) and twice(tail):
             return tail, start + i
     before = text[start - 1] if start > 0 else "\n"
     if before in "\n《“\"（(|" and not _FUNCTION_WORDS.search(match):
