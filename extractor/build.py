@@ -114,16 +114,25 @@ def find_project(projects_: list[Project], name_: str) -> Project | None:
     return None
 
 
-def _verbatim(doc: Document, text: str | None) -> str | None:
-    """A name the model copied, if the text holds it verbatim (spaces and line breaks aside)."""
-    if not text:
-        return None
-    t = text.strip()
-    if len(t) < 2 or len(t) > 60:
-        return None
-    if t in doc.text or re.sub(r"\s+", "", t) in re.sub(r"\s+", "", doc.text):
-        return t
-    return None
+class _Verbatim:
+    """Names the model copied, kept if the text holds them verbatim (spaces and line breaks
+    aside); the text without its whitespace is made once, when a name is not found as written."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._flat: str | None = None
+
+    def __call__(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        t = name.strip()
+        if len(t) < 2 or len(t) > 60:
+            return None
+        if t in self.text:
+            return t
+        if self._flat is None:
+            self._flat = re.sub(r"\s+", "", self.text)
+        return t if re.sub(r"\s+", "", t) in self._flat else None
 
 
 def record_from_answers(doc: Document, mentions: dict[str, Mention], answers: list[dict[str, Any]],
@@ -132,6 +141,8 @@ def record_from_answers(doc: Document, mentions: dict[str, Mention], answers: li
     budget, …}], "indicators": [{name, level, weight, score}], "outputs": [{name, value}]}) -> record. A scalar takes the first answer that
     fills it; list rows are concatenated, a row repeated by a later call merged into the first."""
     r = Record(source=source or Source(path=doc.path, sha256=doc.sha256, format=doc.format, pages=len(doc.pages)))  # type: ignore[arg-type]
+
+    verbatim = _Verbatim(doc.text)
 
     def pick(mid: Any, path: str) -> Any:
         m = mentions.get(mid) if isinstance(mid, str) else None
@@ -146,7 +157,7 @@ def record_from_answers(doc: Document, mentions: dict[str, Mention], answers: li
             if getattr(holder, last) is None:
                 setattr(holder, last, pick(mid, path))
         for row in ans.get("projects") or []:
-            nm = _verbatim(doc, row.get("name"))
+            nm = verbatim(row.get("name"))
             if nm is None:
                 continue
             p = Project(name=nm, **{f: pick(row.get(f), f"projects.{f}") for f in ROW_KINDS["projects"]})
@@ -159,7 +170,7 @@ def record_from_answers(doc: Document, mentions: dict[str, Mention], answers: li
                     if getattr(same, f) is None:
                         setattr(same, f, getattr(p, f))
         for row in ans.get("indicators") or []:
-            nm = _verbatim(doc, row.get("name"))
+            nm = verbatim(row.get("name"))
             if nm is None or any(key(i.name) == key(nm) for i in r.indicators):
                 continue
             w, s = pick(row.get("weight"), "indicators.weight"), pick(row.get("score"), "indicators.score")
@@ -168,7 +179,7 @@ def record_from_answers(doc: Document, mentions: dict[str, Mention], answers: li
             level = row.get("level") if row.get("level") in (1, 2, 3) else 3
             r.indicators.append(Indicator(level=level, name=nm, weight=w, score=s, evidence=_row_evidence(doc, nm, [w, s])))
         for row in ans.get("outputs") or []:
-            nm = _verbatim(doc, row.get("name"))
+            nm = verbatim(row.get("name"))
             m = mentions.get(row.get("value")) if isinstance(row.get("value"), str) else None
             v = pick(row.get("value"), "outputs.value")
             if nm is None or m is None or v is None:

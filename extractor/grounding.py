@@ -125,40 +125,6 @@ def is_grounded(text: str, g: Evidence) -> bool:
     return 0 <= g.start <= g.end <= len(text) and text[g.start : g.end] == g.quote
 
 
-def locate(text: str, quote: str, hint: int | None = None) -> tuple[int, int] | None:
-    """Find a quote in the text: exactly, or ignoring whitespace and width differences
-    (a model often drops the line break inside 873.64\\n\\n万元). Returns the span of the
-    text itself, so that text[start:end] is what the document says. The occurrence nearest
-    to `hint` wins."""
-    if not quote:
-        return None
-    hits = [m.start() for m in re.finditer(re.escape(quote), text)]
-    if hits:
-        s = min(hits, key=lambda h: abs(h - hint)) if hint is not None else hits[0]
-        return s, s + len(quote)
-    qk = key(quote)
-    if not qk:
-        return None
-    # map the whitespace-free NFKC form of the text back to original offsets
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, c in enumerate(text):
-        if c.isspace():
-            continue
-        for nc in unicodedata.normalize("NFKC", c):
-            chars.append(nc)
-            origin.append(i)
-    flat = "".join(chars)
-    spans = []
-    pos = flat.find(qk)
-    while pos != -1:
-        spans.append((origin[pos], origin[pos + len(qk) - 1] + 1))
-        pos = flat.find(qk, pos + 1)
-    if not spans:
-        return None
-    return min(spans, key=lambda sp: abs(sp[0] - hint)) if hint is not None else spans[0]
-
-
 def iter_grounded(record: Record) -> Iterator[tuple[str, object]]:
     """(path, grounded value) for every grounded value in a record."""
     from pydantic import BaseModel

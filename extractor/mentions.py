@@ -239,10 +239,6 @@ def between(mentions: list[Mention], lo: int, hi: int, kinds: tuple[str, ...] | 
     return out
 
 
-def by_id(mentions: list[Mention]) -> dict[str, Mention]:
-    return {m.id: m for m in mentions}
-
-
 def at(mentions: list[Mention], start: int, end: int) -> Mention | None:
     """The mention a grounded value (span start..end) stands on: the one overlapping it most."""
     best, overlap = None, 0
