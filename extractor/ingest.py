@@ -50,6 +50,8 @@ class Document:
     ocr: bool = False
     # Offsets of tables the reader knows structurally (docx, PDF, OCR): (start, end) spans of lines.
     table_spans: list[tuple[int, int]] = field(default_factory=list)
+    # True for the reading view of a report in traditional characters (extractor.simplified)
+    simplified: bool = False
 
     def page_of(self, offset: int) -> int:
         starts = [p.start for p in self.pages]

@@ -20,6 +20,7 @@ from extractor.ingest import Document, read_document
 from extractor.readers import mask_chrome
 from extractor.models import Record, Source
 from extractor.segment import Layout, segment
+from extractor.simplified import restore, simplified_view
 
 
 @dataclass
@@ -41,11 +42,13 @@ def source_of(doc: Document) -> Source:
 
 
 def read_layout(doc: Document) -> tuple[Document, Layout]:
-    """The document as every reader sees it, and its sections and tables: page chrome blanked
-    (offsets unchanged), so navigation, page metadata and phone numbers are never data."""
-    masked, _chrome = mask_chrome(doc.text, lexicon.load())
+    """The document as every reader sees it, and its sections and tables: traditional characters
+    read as simplified ones and page chrome blanked (offsets unchanged), so the lexicon's words
+    match and navigation, page metadata and phone numbers are never data."""
+    view = simplified_view(doc.text)
+    masked, _chrome = mask_chrome(view or doc.text, lexicon.load())
     kind = {"pdf": "pdf", "docx": "docx"}.get(doc.format, "ocr")  # what reported the table spans
-    return replace(doc, text=masked), segment(masked, doc.table_spans, kind)
+    return replace(doc, text=masked, simplified=view is not None), segment(masked, doc.table_spans, kind)
 
 
 def record_from_document(doc: Document, options: Options, llm: object | None = None) -> Record:
@@ -64,6 +67,8 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
 
         record = llm_mod.extract_with_llm(reading, layout, mentions, record, options, llm)  # type: ignore[arg-type]
         record.source = source_of(doc)
+    if reading.simplified:
+        restore(record, reading.text, doc.text)  # the characters as the report writes them
     from extractor.grounding import enforce
 
     record.flags = enforce(record, doc.text) + record.flags

@@ -31,6 +31,7 @@ from extractor.normalize import (
     parse_number,
     parse_percent,
 )
+from extractor.runs import read_rate_runs
 from extractor.segment import Layout, heading_of, sentence_prefix
 from extractor.tables import Cell, Row, Table, lines_of
 
@@ -106,6 +107,10 @@ def report_kind(text: str, lex: Lexicon) -> str | None:
     for kind in lex.kind:
         if any(norm_label(t) in head for t in kind.title) or any(b in opening for b in kind.body):
             return kind.name
+    titles = {norm_label(t): kind.name for kind in lex.kind for t in kind.title}
+    for _s, _e, line in lines_of(text):  # a head that names no kind (「…基础数据表」), then 「附件2」 / 「部门整体支出绩效自评表」
+        if 4 <= len(line.strip()) <= 30 and norm_label(line.strip()) in titles:
+            return titles[norm_label(line.strip())]
     return None
 
 
@@ -831,6 +836,23 @@ def _read_inline_labels(doc: Document, layout: Layout, lex: Lexicon, facts: Tabl
         facts.keyvalues[key] = g_str(doc, v, a, a + len(v))
 
 
+def _read_label_lines(doc: Document, layout: Layout, lex: Lexicon, facts: TableFacts) -> None:
+    """A 部门名称 / 主管部门 cell flattened onto a line of its own, its value on the line next to it:
+    after it, or before it where a PDF set the value higher than its label (「新田县教育局」 /
+    「部门名称」). Kept when exactly one neighbouring line is nothing but an organisation name."""
+    lines = [(pos, line.strip(), pos + len(line) - len(line.lstrip())) for pos, _e, line in lines_of(doc.text) if line.strip()]
+    org = _org_re(lex)
+    for k, (pos, line, _at) in enumerate(lines):
+        key = lex.keyvalue_of(line) if len(line) <= 12 and not layout.in_table(pos) else None
+        if key not in ("department", "implementer") or key in facts.keyvalues:
+            continue
+        named = [(text, at) for _p, text, at in lines[max(k - 1, 0):k] + lines[k + 1:k + 2]
+                 if re.fullmatch(rf"[{CJK}]{{2,24}}{org}", text) and not lex.keyvalue_of(text)]
+        if len(named) == 1:
+            text, at = named[0]
+            facts.keyvalues[key] = g_str(doc, text, at, at + len(text))
+
+
 def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
     facts = TableFacts()
     for t in layout.tables:
@@ -843,6 +865,9 @@ def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
             _read_stream(doc, t, lex, facts)
     _read_run_together(doc, layout, lex, facts)
     _read_inline_labels(doc, layout, lex, facts)
+    _read_label_lines(doc, layout, lex, facts)
+    for path, value in read_rate_runs(doc, layout, lex).items():
+        facts.scalars.setdefault(path, value)  # type: ignore[arg-type]
     if not facts.indicators:
         _read_line_start_numbers(doc, layout, facts)
     return facts

@@ -30,6 +30,18 @@ class SentenceField(BaseModel):
     after: bool = False  # the label follows its number: 「资金3728万元全部执行到位」
 
 
+class RateRun(BaseModel):
+    """A row whose numbers OCR ran together before its rate (fields.toml [[rate_run]])."""
+
+    labels: list[list[str]]
+    kind: Literal["money", "count"]
+    columns: list[str]
+    optional: list[str] = Field(default_factory=list)
+    whole: str
+    part: str
+    rate: str | None = None
+
+
 class Kind(BaseModel):
     name: str
     title: list[str]
@@ -48,6 +60,7 @@ class Lexicon(BaseModel):
     keyvalue: dict[str, list[str]]
     below: dict[str, list[str]]
     sentence: list[SentenceField]
+    rate_run: list[RateRun] = Field(default_factory=list)
     grades: dict[str, str]
     grade_bands: dict[str, float]
     org: dict[str, list[str]]
