@@ -517,6 +517,8 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
     named = {lex.column_of(c.clean) for c in cells} | {lex.keyvalue_of(c.clean) for c in cells}
     trailing_score = "weight" not in named and "score" not in order and bool(named & {"score", "score_total"})
     labels = [i for i, c in enumerate(cells) if i >= start and _is_record_label(c)]
+    waiting: list[tuple[Cell, str]] = []  # records that wrote only their name, their cells still to come
+    records: list[tuple[Cell, str, list[Cell]]] = []
     for n, i in enumerate(labels):
         stop = labels[n + 1] if n + 1 < len(labels) else len(cells)
         values: list[Cell] = []
@@ -524,14 +526,29 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             if lex.column_of(c.clean) or re.search(r"指标$", c.clean) or lex.row_of(c.clean) == "closing":
                 break  # a header word, a level name or the 总分 row: the record ends
             values.append(c)
+        name = indicator_name(cells[i].clean)
+        if stop < len(cells) and len(values) == stop - i - 1 and not any(re.search(r"\d", c.clean) for c in values):
+            waiting.append((cells[i], name + "".join(c.clean for c in values)))  # 「指标24:…事件报告」「数」: the name wrapped
+            continue
+        if waiting:  # 「指标24:… 指标25:… 14例 14例 2 2 24694人 22584人 2 1.7」: the names first, then each one's cells in turn
+            group = [*waiting, (cells[i], name)]
+            waiting = []
+            if len(values) != len(group) * len(order):
+                facts.doubtful.extend(f"{t.name}: 「{c.clean}」" for c, _n in group)
+                continue
+            records.extend((c, nm, values[k * len(order):(k + 1) * len(order)]) for k, (c, nm) in enumerate(group))
+            continue
+        records.append((cells[i], name, values))
+    facts.doubtful.extend(f"{t.name}: 「{c.clean}」" for c, _n in waiting)
+    for label, name, values in records:
         if len(values) < len(order):
-            facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
+            facts.doubtful.append(f"{t.name}: 「{label.clean}」")
             continue
         extra = values[len(order):]
         if extra and (len(order) > 2 or not all(cell_number(c) is not None for c in extra)):
-            facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
+            facts.doubtful.append(f"{t.name}: 「{label.clean}」")
             continue  # more values than columns: which is which is not certain
-        ind = Indicator(level=3, name=indicator_name(cells[i].clean))
+        ind = Indicator(level=3, name=name)
         if trailing_score and len(extra) == 1:
             ind.score = _num_cell(doc, extra[0])
         ok = True
@@ -549,7 +566,7 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
         if ok:
             facts.indicators.append(ind)
         else:
-            facts.doubtful.append(f"{t.name}: 「{cells[i].clean}」")
+            facts.doubtful.append(f"{t.name}: 「{label.clean}」")
     # funding figures in a stream: 预算数: 2.38 / 执行数: 2.38 (label cell, value cell)
     unit = table_unit(t, doc.text)
     read_any = False

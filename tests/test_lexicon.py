@@ -292,6 +292,19 @@ def test_a_table_that_names_only_its_score_column_scores_each_record(tmp_path):
     assert all(i.score is None for i in rules_record(tmp_path, with_weights).indicators)
 
 
+def test_names_written_before_their_cells_are_paired_in_turn(tmp_path):
+    head = "某县项目支出绩效自评表 (2021年度) 项目名称 基本公共卫生服务 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
+    rows = ("指标6:建立预防接种证 221人 221人 2 2 指标7:传染病及突发公共卫生事件报告 数 指标8:家庭医生签约率 "
+            "14例 14例 2 2 24694人 22584人 2 1.7 指标9:早孕建册数 120人 69人 2 1\n")
+    got = {i.name: (i.target.value, i.actual.value, i.weight.value, i.score.value) for i in rules_record(tmp_path, head + rows).indicators}
+    assert got["传染病及突发公共卫生事件报告数"] == ("14例", "14例", 2, 2)  # the name wrapped onto a cell of its own
+    assert got["家庭医生签约率"] == ("24694人", "22584人", 2, D("1.7"))
+    assert got["早孕建册数"] == ("120人", "69人", 2, 1)
+    short = rows.replace("24694人 22584人 2 1.7 ", "24694人 2 1.7 ")  # one cell short: which row lost it is not known
+    names = [i.name for i in rules_record(tmp_path, head + short).indicators]
+    assert "家庭医生签约率" not in names and "传染病及突发公共卫生事件报告数" not in names and "早孕建册数" in names
+
+
 DEPARTMENT_TABLE = """部门整体支出绩效自评表
 （2023年度）
 | 部门名称 | 某县林业局 | | | | |
