@@ -56,6 +56,8 @@ def rules_record(tmp_path: Path, text: str):
 
 @pytest.mark.parametrize("sentence, path, value", [
     ("项目资金共2179万元，截止2022年12月8日，已完成拨付2113.63万元，执行率97%。", "budget.execution_rate_pct", D("97")),
+    ("2023年度12类基本公共卫生服务资金3728万元全部执行到位。", "budget.total_budget", D("3728")),
+    ("2023年度12类基本公共卫生服务资金3728万元全部执行到位。", "budget.executed", D("3728")),
     ("项目资金共2179万元，截止2022年12月8日，已完成拨付2113.63万元，执行率97%。", "budget.executed", D("2113.63")),
     ("中央下达中央政法转移支付资金预算150万元。", "budget.total_budget", D("150")),
     ("下达我区111万元，其中低保资金100万元，孤儿保障金11万元，调减40万元，全年实际下达71万元。", "budget.total_budget", D("71")),
