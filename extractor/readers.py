@@ -104,8 +104,10 @@ def fiscal_year(doc: Document) -> GroundedInt | None:
 def report_kind(text: str, lex: Lexicon) -> str | None:
     head = norm_label("".join(line for _, line in title_lines(text, 4))).replace("的", "")  # 绩效自评的报告
     opening = text[:1500] if re.search(r"报告|自评", head) else ""  # a title that names no kind
+    headings = {line.strip().lstrip("一二三四五六七八九十、.．0123456789 ") for _s, _e, line in lines_of(text[:1500])}
     for kind in lex.kind:
-        if any(norm_label(t) in head for t in kind.title) or any(b in opening for b in kind.body):
+        if any(norm_label(t) in head for t in kind.title) or any(b in opening for b in kind.body) \
+                or any(h in headings for h in kind.headings):
             return kind.name
     titles = {norm_label(t): kind.name for kind in lex.kind for t in kind.title}
     for _s, _e, line in lines_of(text):  # a head that names no kind (「…基础数据表」), then 「附件2」 / 「部门整体支出绩效自评表」
@@ -239,17 +241,19 @@ def project_from_title(doc: Document, department: GroundedStr | None, lex: Lexic
 def project_before(doc: Document, pos: int) -> GroundedStr | None:
     """The project a sentence names just before the label of its amount: 「我县2022年农村公路通村
     道路建设项目计划投资2179万元」 -> 农村公路通村道路建设项目 (the words after the year or the
-    clause's start, ending in 项目)."""
-    prefix = sentence_prefix(doc.text, pos, "。；;\n，,")
-    m = re.search(rf"([{CJK}（()）]{{4,30}}?项目)$", prefix)
-    if m is None:
+    clause's start, ending in 项目); a fund whose label begins with its 资金: 「2021年农业生产发展资金合计
+    671037万元」 -> 农业生产发展资金."""
+    tail = "资金" if doc.text.startswith("资金", pos) else ""
+    prefix = sentence_prefix(doc.text, pos, "。；;\n，,") + tail
+    m = re.search(rf"([{CJK}（()）]{{4,30}}?(?:项目|资金))$", prefix)
+    if m is None or not tail and m.group(1).endswith("资金"):
         return None
     name = re.split(r"[我本全][县区市局]", m.group(1))[-1]
     name = re.sub(r"^(?:年度|年)", "", name)  # the year's 年, its digits left behind
     if len(name) < 6 or re.search(r"^(?:该|本|此|各|其中|所有|全部)", name):
         return None  # 「该项目」, 「本项目」: no name
-    s = pos - len(name)
-    return g_str(doc, name, s, pos)
+    s = pos + len(tail) - len(name)
+    return g_str(doc, name, s, s + len(name))
 
 
 def _project_in_title(title: str, department: GroundedStr | None, lex: Lexicon) -> str | None:

@@ -411,9 +411,16 @@ def test_a_project_reports_title_names_its_unit_and_its_project(tmp_path, title,
     ("某县司法局2022年度绩效自评报告\n一、部门基本情况\n本部门2022年度部门整体支出情况如下。\n", "部门整体支出绩效自评报告"),
     ("某县司法局2022年度绩效自评报告\n一、项目基本情况\n法律援助项目资金50万元。\n", "项目支出绩效自评报告"),
     ("项目决策 项目管理 项目绩效\n本部门对2017年整体支出开展绩效自评。\n", None),  # no title: not guessed
+    ("一、绩效目标分解下达情况\n(一)中央下达预算和绩效目标情况。\n", "项目支出绩效自评报告"),  # the transfer-payment template's first section
 ])
 def test_a_title_that_names_no_kind_is_decided_by_the_opening(tmp_path, text, kind):
     assert rules_record(tmp_path, text).report_kind == kind
+
+
+def test_a_fund_named_in_the_sentence_of_its_total_is_the_project(tmp_path):
+    r = rules_record(tmp_path, "一、绩效目标分解下达情况\n中央下达我区专项转移支付预算463142万元。2021年农业生产发展资金合计671037万元。\n")
+    assert r.projects[0].name == "农业生产发展资金" and r.projects[0].budget.value == 671037
+    assert r.projects[0].evidence.quote == "农业生产发展资金"
 
 
 def test_a_long_output_name_is_not_cut_in_the_middle_of_a_word(tmp_path):

@@ -46,6 +46,7 @@ class Kind(BaseModel):
     name: str
     title: list[str]
     body: list[str] = Field(default_factory=list)  # signatures in the opening text, for titles that do not say
+    headings: list[str] = Field(default_factory=list)  # a template's own section heading, written near the start
 
 
 # key-value labels whose value is a contract path's
