@@ -676,6 +676,7 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
 
 _MARK = re.compile(rf"(?P<name>[{CJK}]{{2,12}}){_WEIGHT_IN_NAME.pattern}")  # 项目决策(10分)
 _DASH_ROW = re.compile(r"(?P<w>\d{1,2})[一\-—](?P<x>[^\d]{2,40}?|\d{1,3}(?:\.\d{1,2})?%)(?P<s>\d{1,2})(?![\d.%])")
+_TEXT_ROW = re.compile(r"(?P<w>\d{1,2})(?P<x>[^\d\s()（）:：一\-—%]{2,40}?)(?P<s>\d{1,2})(?![\d.%分])")  # 可行性2实际工作需求2
 _OCR_NOISE = re.compile(r"指标\s*[\dLl]\s*[:：]?")
 
 
@@ -728,6 +729,10 @@ def _read_run_together_rows(doc: Document, j: str, where: list[int], lex: Lexico
             if dup:
                 best = ("dup", p, dup)
                 break
+            text = _TEXT_ROW.match(j, p)
+            if text and int(text.group("s")) <= int(text.group("w")) and re.match(rf"[{CJK}]", j[text.end():text.end() + 1] or "。"):
+                best = ("text", p, text)  # one text cell, target or actual, which is not known: only 分值 and 得分
+                break
         if best is None:
             break
         kind, p, m = best
@@ -740,11 +745,13 @@ def _read_run_together_rows(doc: Document, j: str, where: list[int], lex: Lexico
                 rows.append(Indicator(level=level, name=nm, weight=g_num(doc, Decimal(mk.group("w")), *sp)))  # type: ignore[arg-type]
         name = _OCR_NOISE.sub("", _MARK.sub("", name_text))
         name = re.sub(rf"^.*[^{CJK}（()）、,，]", "", name).strip(",，")  # after what rows could not be read, only the last words name this one
-        if kind == "dash":
+        if kind in ("dash", "text"):
             ws, ss, xs = span(m.start("w"), m.end("w")), span(m.start("s"), m.end("s")), span(m.start("x"), m.end("x"))
             end = m.end()
             w_val, s_val = Decimal(m.group("w")), Decimal(m.group("s"))
             target = None
+            if kind == "text":
+                xs = None
         else:
             q, xl, s0, s1 = m
             ws, ss, xs = span(p, q), span(s0, s1), span(q + xl, q + 2 * xl)
