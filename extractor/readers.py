@@ -716,6 +716,15 @@ def _read_run_together_rows(doc: Document, j: str, where: list[int], lex: Lexico
         return (s, e) if e - s == b - a else None  # one stretch of the document
 
     rows: list[Indicator] = []
+
+    def group_marks(a: int, b: int) -> None:  # 「项目决策(10分)」 between rows: a group and its weight
+        for mk in _MARK.finditer(j, a, b):
+            sp = span(mk.start("w"), mk.end("w"))
+            if sp:
+                nm = _OCR_NOISE.sub("", mk.group("name"))
+                level = 2 if nm.endswith("指标") and nm not in ("产出指标", "效益指标", "满意度指标") else 1
+                rows.append(Indicator(level=level, name=nm, weight=g_num(doc, Decimal(mk.group("w")), *sp)))  # type: ignore[arg-type]
+
     while cursor < len(j):
         best = None
         for p in range(cursor + 1, len(j)):
@@ -737,12 +746,7 @@ def _read_run_together_rows(doc: Document, j: str, where: list[int], lex: Lexico
             break
         kind, p, m = best
         name_text = j[cursor:p]
-        for mk in _MARK.finditer(name_text):
-            sp = span(cursor + mk.start("w"), cursor + mk.end("w"))
-            if sp:
-                nm = _OCR_NOISE.sub("", mk.group("name"))
-                level = 2 if nm.endswith("指标") and nm not in ("产出指标", "效益指标", "满意度指标") else 1
-                rows.append(Indicator(level=level, name=nm, weight=g_num(doc, Decimal(mk.group("w")), *sp)))  # type: ignore[arg-type]
+        group_marks(cursor, p)
         name = _OCR_NOISE.sub("", _MARK.sub("", name_text))
         name = re.sub(rf"^.*[^{CJK}（()）、,，]", "", name).strip(",，")  # after what rows could not be read, only the last words name this one
         if kind in ("dash", "text"):
@@ -765,6 +769,7 @@ def _read_run_together_rows(doc: Document, j: str, where: list[int], lex: Lexico
                 ind.actual = g_str(doc, doc.text[xs[0]:xs[1]], *xs)
             rows.append(ind)
         cursor = end
+    group_marks(cursor, len(j))  # the groups after the last row read, up to the table's end
     if sum(1 for r in rows if r.level == 3) >= 3:
         facts.indicators.extend(rows)
 

@@ -259,7 +259,8 @@ def test_a_score_above_its_weight_voids_the_whole_run(tmp_path):
 RUN_TOGETHER = ("某市本级部门项目支出绩效自评表(2021年)项目名称初中公用经费主管部门某市教育局自评得分98一级指标二级指标三级指标分值"
                 "指标值(A)全年实际值(B)得分未完成原因分析及改进措施项目决策(10分)项目目标完整性4一目标明确、内容细化4项目立项相关性2一"
                 "按照学校管理标准进行管理2可行性2实际工作需求2顼目产出(30分)成本指标(10分)办公所需成本415万元15万元4维修所需成本335万元"
-                "35万元3保障人数102370人2370人IO时效指标(5分)公用经费完成时间52021年12月完成2021年12月完成4\n")
+                "35万元3保障人数102370人2370人IO时效指标(5分)公用经费完成时间52021年12月完成2021年12月完成4"
+                "服务对象满意度指标(10分)学生和老\n")
 
 
 def test_a_table_run_into_one_line_yields_only_the_rows_it_can_split(tmp_path):
@@ -269,6 +270,7 @@ def test_a_table_run_into_one_line_yields_only_the_rows_it_can_split(tmp_path):
     assert rows["办公所需成本"] == (4, 4) and rows["维修所需成本"] == (3, 3)  # the target written twice
     assert rows["公用经费完成时间"] == (5, 4)
     assert rows["项目决策"] == (10, None) and rows["成本指标"] == (10, None)  # group weights
+    assert rows["服务对象满意度指标"] == (10, None)  # a group after the last row read, where the text was cut
     assert rows["可行性"] == (2, 2)  # 「可行性2实际工作需求2」: one text cell between 分值 and 得分
     assert not [i for i in r.indicators if i.name == "可行性" and (i.target or i.actual)]  # target or actual: not known
     assert "保障人数" not in rows  # 「102370人2370人IO」: 10|2370? 102|370? not certain
