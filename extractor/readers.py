@@ -795,23 +795,70 @@ def _last_name(text: str) -> tuple[str, int] | None:
     return names[-1].group(0), names[-1].start()
 
 
-def _read_line_start_numbers(doc: Document, layout: Layout, facts: TableFacts) -> None:
+def _nest(run: list[Indicator]) -> list[Indicator]:
+    """The groups of a run (「部门决策(25分)」, weight only) whose weights nest: the members written
+    after a group, rows and groups in turn, add up to its weight exactly without passing it. Those
+    get their levels and their members a parent; a group still open where the text was cut is
+    not certain and is left out, and so is every group once a sum passes its weight."""
+    open_: list[list] = []  # [group, weight left]
+    closed: list[Indicator] = []
+    for ind in run:
+        w = ind.weight.value if ind.weight else Decimal(0)
+        if open_:
+            open_[-1][1] -= w
+            if open_[-1][1] < 0:
+                return []
+            ind.parent = open_[-1][0].name
+        if ind.score is None:  # a group
+            ind.level = min(len(open_) + 1, 2)  # type: ignore[assignment]
+            open_.append([ind, w])
+        while open_ and open_[-1][1] == 0:
+            closed.append(open_.pop()[0])
+    return closed
+
+
+def _group_marks(doc: Document, body: str, at: int, lex: Lexicon) -> list[Indicator]:
+    """The groups written before a row's name on its line (「得分 部门决 策(25 分) 目标任务(15 分) 相关性(5 分)」):
+    each name with the weight in brackets after it, the name's words joined where the PDF split
+    them; a header's words (得分, 三级指标) are not part of it."""
+    out, seg = [], 0
+    for mk in _WEIGHT_IN_NAME.finditer(body):
+        chunks = body[seg:mk.start()].split()
+        seg = mk.end()
+        cut = max((i + 1 for i, c in enumerate(chunks) if lex.column_of(c) or c.endswith("表")), default=0)
+        name = "".join(chunks[cut:])
+        if re.fullmatch(rf"[{CJK}]{{2,12}}", name):
+            out.append(Indicator(level=1, name=name, weight=g_num(doc, Decimal(mk.group("w")), at + mk.start("w"), at + mk.end("w"))))
+    return out
+
+
+def _read_line_start_numbers(doc: Document, layout: Layout, lex: Lexicon, facts: TableFacts) -> None:
     """An indicator table that a PDF-to-text pass wrote with each row's numbers at the start of the
     next line (「必要性 (政策依据)」 / 「5 5 可行性 (政策完善)」): 分值 and 得分 belong to the name that ends
     the line before. Read only when a run of at least four such rows all hold (score <= weight, and
-    a weight written in the name, 「测算依据(5 分)」, agrees); otherwise nothing, and a note."""
+    a weight written in the name, 「测算依据(5 分)」, agrees); otherwise nothing, and a note.
+    Groups written 「名称(N分)」 before a row's name are kept when their weights nest (`_nest`) and
+    no line of the run opens with the end of a weight (「20 分)项目决策」: there the marks stand
+    before the names they belong to, and which is which is not certain)."""
     lines = [(pos, line) for pos, _end, line in lines_of(doc.text)
              if line.strip() and not layout.in_table(pos)]
     run: list[Indicator] = []
-    bad = False
+    bad = marks_lead = False
 
     def close() -> None:
-        nonlocal run, bad
-        if len(run) >= 4 and not bad:
+        nonlocal run, bad, marks_lead
+        rows = [i for i in run if i.score is not None]
+        kept = {id(g) for g in _nest(run)} if not marks_lead else set()
+        run = [i for i in run if i.score is not None or id(i) in kept]
+        names = {i.name for i in run if i.score is None}
+        for i in run:
+            if i.parent not in names:
+                i.parent = None
+        if len(rows) >= 4 and not bad:
             facts.indicators.extend(run)
-        elif len(run) >= 4:
-            facts.doubtful.append(f"「{run[0].name}」起的指标行（数字在行首）")
-        run, bad = [], False
+        elif len(rows) >= 4:
+            facts.doubtful.append(f"「{rows[0].name}」起的指标行（数字在行首）")
+        run, bad, marks_lead = [], False, False
 
     for k in range(1, len(lines)):
         start, line = lines[k]
@@ -819,6 +866,8 @@ def _read_line_start_numbers(doc: Document, layout: Layout, facts: TableFacts) -
         if m is None or re.match(r"\d{4}", line.strip()) or re.match(r"\s*[分)）]", m.group("rest")):
             if m is None or re.match(r"\d{4}", line.strip()):
                 close()
+            else:
+                marks_lead = True
             continue  # a year ends the run; 「10 分)」 finishes a weight the line before opened
         prev_start, prev = lines[k - 1]
         pm = _LEAD.match(prev)
@@ -827,7 +876,8 @@ def _read_line_start_numbers(doc: Document, layout: Layout, facts: TableFacts) -
         if found is None:
             continue
         name, off = found
-        n_start = prev_start + prev.index(body) + off
+        body_at = prev_start + prev.index(body)
+        n_start = body_at + off
         mark = _WEIGHT_MARK.search(name)
         a_s, a_e = start + m.start("a"), start + m.end("a")
         a = Decimal(m.group("a"))
@@ -844,6 +894,9 @@ def _read_line_start_numbers(doc: Document, layout: Layout, facts: TableFacts) -
             continue  # one number and no weight in the name: which column it is, is not known
         if score_.value > weight.value:
             bad = True
+        if re.match(r"\s*[（(]\s*\d", body) or re.match(r"\s*\d{1,3}\s*分?\s*[)）]", body):
+            marks_lead = True  # 「(20 分)项目决策…」: a weight with no name before it belongs to the name after it
+        run.extend(_group_marks(doc, body[:off], body_at, lex))
         clean = _WEIGHT_MARK.sub("", name).strip()
         run.append(Indicator(level=3, name=re.sub(r"\s+", "", clean), weight=weight, score=score_,
                              evidence=Evidence(quote=doc.text[n_start:start + m.end("b" if m.group("b") else "a")],
@@ -902,7 +955,7 @@ def read_tables(doc: Document, layout: Layout, lex: Lexicon) -> TableFacts:
     for path, value in read_rate_runs(doc, layout, lex).items():
         facts.scalars.setdefault(path, value)  # type: ignore[arg-type]
     if not facts.indicators:
-        _read_line_start_numbers(doc, layout, facts)
+        _read_line_start_numbers(doc, layout, lex, facts)
     return facts
 
 

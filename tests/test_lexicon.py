@@ -242,12 +242,27 @@ LINE_START = """绩效评价得分表
 
 def test_numbers_written_at_the_start_of_the_next_line(tmp_path):
     r = rules_record(tmp_path, LINE_START)
-    got = [(i.name, i.weight.value, i.score.value) for i in r.indicators]
-    assert got == [("科学决策必要性(政策依据)", 5, 5), ("可行性(政策完善)", 5, 5), ("绩效目标明确性", 5, 5),
-                   ("合理性", 5, 4), ("项目完成完成数量", 5, 3),
-                   ("相关性", 5, 5), ("明确性", 5, 5), ("合理性", 5, 5), ("测算依据", 5, 2), ("目标管理", 5, 4)]
+    got = [(i.level, i.name, i.weight.value, i.score.value if i.score else None) for i in r.indicators]
+    assert got == [(3, "科学决策必要性(政策依据)", 5, 5), (3, "可行性(政策完善)", 5, 5), (3, "绩效目标明确性", 5, 5),
+                   (3, "合理性", 5, 4), (3, "项目完成完成数量", 5, 3),
+                   # 「名称(N分)」 before a row's name: groups whose members add up to them (15 = 5+5+5, 10 = 5+5, 25 = 15+10)
+                   (1, "部门决策", 25, None), (2, "目标任务", 15, None),
+                   (3, "相关性", 5, 5), (3, "明确性", 5, 5), (3, "合理性", 5, 5),
+                   (2, "预算编制", 10, None), (3, "测算依据", 5, 2), (3, "目标管理", 5, 4)]
+    assert [i.parent for i in r.indicators[5:]] == [None, "部门决策", "目标任务", "目标任务", "目标任务", "部门决策", "预算编制", "预算编制"]
     for i in r.indicators:
-        assert r.source is not None and i.score.quote == LINE_START[i.score.start:i.score.end]
+        assert r.source is not None and (i.score or i.weight).quote == LINE_START[(i.score or i.weight).start:(i.score or i.weight).end]
+
+
+def test_groups_are_not_read_where_their_sums_do_not_nest_or_their_marks_lead(tmp_path):
+    # 「(20 分)项目决策(10 分)科学决策…」: each mark stands before the name it belongs to; 项目决策 is not 10
+    assert not [i for i in rules_record(tmp_path, LINE_START).indicators if i.name == "项目决策"]
+    # a group whose members pass its weight: none of the groups is certain
+    r = rules_record(tmp_path, LINE_START.replace("目标任务(15 分)", "目标任务(12 分)"))
+    assert [i.name for i in r.indicators if i.score is None] == []
+    # a group still open where the text is cut is left out
+    r = rules_record(tmp_path, LINE_START.replace("4 综合管理\n", "4 综合管理(30 分) 分配时限(2 分)\n1\n"))
+    assert "综合管理" not in [i.name for i in r.indicators] and "部门决策" in [i.name for i in r.indicators]
 
 
 def test_a_score_above_its_weight_voids_the_whole_run(tmp_path):
