@@ -74,9 +74,17 @@ def extract(doc: Document, layout: Layout, mentions: list[Mention] | None = None
             rec.budget.fiscal_appropriation = part.budget
     rec.score = score(doc, layout, facts, said, lex)
     rec.indicators = max((facts.indicators, indicators(doc, layout)), key=_scored_leaves)
+    funds = _funds_with_rates(doc, mentions) if project_report else []
+    if len(funds) < 2:
+        funds = []  # one fund's sentence in a one-project report is the project itself
+    for path in ("budget.total_budget", "budget.executed", "budget.execution_rate_pct"):
+        v = get_path(rec, path)
+        if v is not None and any(f.evidence and f.evidence.start <= v.start < f.evidence.end for f in funds):
+            set_path(rec, path, None)  # a part's figure, not the whole fund's
     rec.projects = projects(doc, layout, mentions)
     if project_report and not rec.projects:
         rec.projects = _the_project(doc, rec, facts, lex)
+    rec.projects += [p for p in funds if find_project(rec.projects, p.name) is None]
     rec.outputs = outputs(doc, layout, mentions, facts.run_together)
     rec.problems, rec.measures = problems_and_measures(doc, layout)
     rec.ratios = ratios(doc, mentions)
@@ -467,6 +475,32 @@ def _projects_from_narrative(doc: Document, mentions: list[Mention]) -> list[Pro
         if sc is not None:
             s0, sm = sc
             p.score = g_num(doc, Decimal(sm.value), s0, sm.end)
+        out.append(p)
+    return out
+
+
+_FUND_SENTENCE = re.compile(rf"(?:^|(?<=[。；;\n]))\s*(?P<name>[{CJK}（()）]{{4,30}}?资金)(?=全年|共|合计|总计|\s*\d)")
+
+
+def _funds_with_rates(doc: Document, mentions: list[Mention]) -> list[Project]:
+    """The parts of a fund reported one sentence each, with their own execution rate (a
+    transfer-payment report): 「天然商品林管护补助资金全年共…万元，当年未使用，预算执行率0%。」 ->
+    a project with that rate, and the amounts its sentence labels. The evidence spans the sentence."""
+    text = doc.text
+    out = []
+    for m in _FUND_SENTENCE.finditer(text):
+        name = m.group("name")
+        if len(name) < 6 or re.match(r"(?:该|本|此|各|其中|上述|以上|所有|全部|专项|补助)", name):
+            continue
+        end = min(i for i in (text.find("。", m.end()), text.find("\n", m.end()), len(text)) if i >= 0)
+        rate = _after_label(doc, mentions, r"预算执行率|资金执行率|执行率", ("percent",), m.end(), end)
+        if rate is None:
+            continue
+        r0, pm = rate
+        p = Project(name=name, execution_rate_pct=g_num(doc, Decimal(pm.value), r0, pm.end),
+                    evidence=evidence(doc, m.start("name"), end))
+        p.budget = _money_after(doc, mentions, r"全年共|共计|合计|总计|共", within=(m.end("name"), end))
+        p.executed = _money_after(doc, mentions, r"拨付使用了|已使用|已支出|已拨付|支出|执行", within=(m.end("name"), end))
         out.append(p)
     return out
 

@@ -442,6 +442,21 @@ def test_a_fund_named_in_the_sentence_of_its_total_is_the_project(tmp_path):
     assert r.projects[0].evidence.quote == "农业生产发展资金"
 
 
+def test_the_parts_of_a_fund_reported_with_their_own_rates_are_projects(tmp_path):
+    text = ("某市林业和草原局2021年度中央对地方转移支付预算执行情况绩效自评报告\n林业改革发展资金绩效自评\n"
+            "下达给我单位资金120万元。\n天然商品林管护补助资金全年共30万元，当年未使用，预算执行率0%。\n"
+            "森林生态效益补偿资金全年共90万元，拨付使用了90万元，预算执行率100%。\n")
+    got = {p.name: (p.budget and p.budget.value, p.executed and p.executed.value, p.execution_rate_pct and p.execution_rate_pct.value)
+           for p in rules_record(tmp_path, text).projects}
+    assert got["天然商品林管护补助资金"] == (30, None, 0) and got["森林生态效益补偿资金"] == (90, 90, 100)
+    r = rules_record(tmp_path, text)
+    assert r.budget.execution_rate_pct is None  # a part's rate is not the whole fund's
+    assert r.budget.total_budget.value == 120
+    # the report's own rate is not a part's: 「投入中央直达资金29.6万,执行数29.6万,执行率100%」
+    r = rules_record(tmp_path, "某县2021年度食品安全项目绩效自评报告\n投入中央直达资金29.6万,执行数29.6万,执行率100%。\n")
+    assert r.budget.execution_rate_pct.value == 100 and not [p for p in r.projects if p.name == "投入中央直达资金"]
+
+
 def test_a_long_output_name_is_not_cut_in_the_middle_of_a_word(tmp_path):
     r = rules_record(tmp_path, "某区司法局2022年度部门整体支出绩效自评报告\n截止2022年12月底，区公共法律服务中心和各司法所共受理法律援助案件347件。\n")
     (o,) = r.outputs
