@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -112,6 +112,11 @@ def find(doc: Document, layout: Layout, lex: Lexicon | None = None) -> list[Ment
         kind = q.kind  # "points" (个百分点) stays apart: a difference, not a rate
         if kind == "count" and q.unit not in QUANTITY_UNITS:
             kind = "number"
+        marker = re.match(r"\d{1,2}\.(?=\d)", text[q.num_start:q.num_end])
+        if kind == "count" and marker and q.unit in lex.outputs["entity_counters"] and not text[text.rfind("\n", 0, q.start) + 1:q.start].strip():
+            # 「7.21个司法所…」 opening a line: item 7 of a list, 21 of them (司法所 are not counted in tenths)
+            ns = q.num_start + marker.end()
+            q = replace(q, start=ns, num_start=ns, value=Decimal(text[ns:q.num_end]), decimals=0)
         cell = _cell_holding(cell_at, text, q.start)
         if cell is not None:
             ti, ri, _c, label, column, unit = cell

@@ -96,8 +96,10 @@ def count_is_result(text: str, layout: Layout, start: int, end: int, num: str, l
         return False  # a number ending a short line and a word on the next: not one quantity (a long line is a hard wrap)
     if re.search(r"[-~～至到]\s*$", text[max(0, start - 2): start]):
         return False  # the end of a range (2-12个月)
-    if re.match(rf"(?:{_COUNT_BARE})?[{CJK}]{{1,3}}{_COUNT_BARE}", text[end: end + 16]):
+    unit = text[start:end].rsplit(num, 1)[-1].strip()
+    if unit not in lex.outputs["entity_counters"] and re.match(rf"(?:{_COUNT_BARE})?[{CJK}]{{1,3}}{_COUNT_BARE}", text[end: end + 16]):
         return False  # 「新建300米深机井1座」, 「20米100吨水塔1座」: a specification inside the name of what was built
+        # (「33个行政村26113户」 counts villages, then households: a list of results)
     if re.match(r"(?:工作日|个月|月|季度|小时|天|年)", rest):
         return False  # 「30个工作日内」: a time, not a result
     before = _prefix_across_wraps(text, start)
@@ -120,6 +122,7 @@ def outputs(doc: Document, layout: Layout, mentions: list[Mention], skip: list[t
     lex = lexicon.load()
     out: list[Output] = []
     seen: set[tuple[str, Decimal, str]] = set()
+    named_after = -1  # where the noun that named the last count by following it ends
     for c in mentions:
         if c.kind != "count" or (c.comparator is not None and text[c.start:c.num_start].strip()):
             continue  # 「不低于105人」: a target (「20个课时以上」 is a result, approximately)
@@ -157,12 +160,14 @@ def outputs(doc: Document, layout: Layout, mentions: list[Mention], skip: list[t
         if name in lex.outputs["attributes"] and out and c.start - out[-1].value.end < 16 and \
                 not re.search(r"[。；;]", text[out[-1].value.end:c.start]):
             name = out[-1].name + name  # 「干流堤防工程 1 段,长 0.23km」: the length of what was just named
-        elif len(re.sub(rf"[^{CJK}]", "", name)) < 2 or _VERB_END.search(name):
-            # 「用于36个自然村」, 「主要依靠全县15家乡镇卫生院」: the noun after the count names it
+        elif c.start == named_after or len(re.sub(rf"[^{CJK}]", "", name)) < 2 or _VERB_END.search(name):
+            # 「用于36个自然村」, 「主要依靠全县15家乡镇卫生院」: the noun after the count names it; in
+            # 「33个行政村26113户」 行政村 names the 33, and the 26113户 has only a noun after it, if any
             follow = re.match(rf"[{CJK}“”\"（()）]{{2,12}}", text[c.end:])
             if not follow:
                 continue
             name = re.split(r"[（(]", follow.group(0))[0] if len(follow.group(0)) > 1 else follow.group(0)
+            named_after = c.end + len(name)
         if re.search(r"(?:编号|号|第|条例|办法|项目)$", name) and not name.startswith(tuple(lex.outputs["done_verbs"])):
             continue  # 「一级项目 17 个」 is the budget's structure, not an output; 「完成年度建设项目1个」 is one
         dup = (key(name), c.value, c.unit)

@@ -457,6 +457,19 @@ def test_the_parts_of_a_fund_reported_with_their_own_rates_are_projects(tmp_path
     assert r.budget.execution_rate_pct.value == 100 and not [p for p in r.projects if p.name == "投入中央直达资金"]
 
 
+def test_counts_listed_one_after_another_are_each_named_by_the_noun_they_count(tmp_path):
+    r = rules_record(tmp_path, "某县交通运输局2022年度项目绩效自评报告\n项目实施后，能有效解决某县15个乡镇(街道办事处)33个行政村26113户97401人出行难问题。\n")
+    got = [(o.name, o.value.value, o.unit) for o in r.outputs]
+    assert ("乡镇", 15, "个") in got and ("行政村", 33, "个") in got
+    assert not [o for o in r.outputs if o.name == "行政村" and o.unit == "户"]  # 行政村 names the 33, not the 26113户
+    assert [(o.name, o.value.value) for o in rules_record(tmp_path, "某县水利局2022年度项目绩效自评报告\n新建300米深机井1座。\n").outputs] == [("深机井", 1)]  # 300米 is part of the well, not a result
+
+
+def test_a_list_number_run_into_a_count_is_not_a_decimal(tmp_path):
+    r = rules_record(tmp_path, "某县司法局2022年度部门整体支出绩效自评报告\n6.全年开展法治宣传活动12场。\n7.21个司法所基本完成信息化建设。\n")
+    assert [(o.value.value, o.value.quote) for o in r.outputs if o.unit == "个"] == [(21, "21个")]
+
+
 def test_a_long_output_name_is_not_cut_in_the_middle_of_a_word(tmp_path):
     r = rules_record(tmp_path, "某区司法局2022年度部门整体支出绩效自评报告\n截止2022年12月底，区公共法律服务中心和各司法所共受理法律援助案件347件。\n")
     (o,) = r.outputs
