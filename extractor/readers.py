@@ -348,7 +348,30 @@ def _keyvalue_cells(cells: list[Cell], lex: Lexicon, out: dict[str, GroundedStr]
         nxt = next((x for x in cells[i + 1 : i + 3] if x.clean), None)
         if nxt is None or lex.keyvalue_of(nxt.clean) or lex.column_of(nxt.clean):
             continue
+        if key in _NUMERIC_KEYS and parse_number(nxt.clean) is None:
+            nxt = _value_after_pairs(cells, i, lex)
+            if nxt is None:
+                continue
         out[key] = g_str(doc, nxt.clean, nxt.start, nxt.end)
+
+
+_NUMERIC_KEYS = ("score_total", "budget_total", "budget_executed")
+
+
+def _value_after_pairs(cells: list[Cell], i: int, lex: Lexicon) -> Cell | None:
+    """A number's label whose cell spans the rows beside it (「自评得分」 | 「省级财政部门」 「四川省财政厅」
+    「省级主管部门」 「四川省市场监管局」 | 「100」): its number is the first cell after the label / value pairs
+    of those rows, where every cell between is words, in pairs, and none is a label of ours."""
+    between: list[Cell] = []
+    for c in cells[i + 1 : i + 8]:
+        if not c.clean:
+            continue
+        if parse_number(c.clean) is not None:
+            return c if between and len(between) % 2 == 0 else None
+        if lex.keyvalue_of(c.clean) or lex.column_of(c.clean) or lex.row_of(c.clean) or re.search(r"\d", c.clean):
+            return None
+        between.append(c)
+    return None
 
 
 def _header_map(row: Row, lex: Lexicon) -> dict[int, str]:
@@ -649,8 +672,10 @@ def _read_run_together(doc: Document, layout: Layout, lex: Lexicon, facts: Table
             j = "".join(text for _, text in block)
             _read_run_together_rows(doc, j, [a + i for a, text in block for i in range(len(text))], lex, facts)
     for start, _end, line in lines_of(doc.text):
-        if len(line) < 60 or layout.in_table(start) or re.search(r"[。；]", line[:200]) is None and " " in line.strip():
-            continue
+        punct = sum(line.count(c) for c in "，。；,;、：:")
+        if len(line) < 60 or layout.in_table(start) or punct >= len(line) * 0.045 or \
+                re.search(r"[。；]", line[:200]) is None and " " in line.strip():
+            continue  # prose (「项目自评得分97.7分，全年预算数…」 is a project's, said in a sentence), or a spaced row
         hits = [m for m in pattern.finditer(line)]
         if len(hits) < 2:
             continue

@@ -291,8 +291,8 @@ def indicator_total(r: Record) -> list[Flag]:
     if any(s is None for s in scores):
         return []
     weights = [i.weight for _, i in leaves]
-    if all(w is not None for w in weights) and sum(w.value for w in weights) != HUNDRED:  # type: ignore[union-attr]
-        return []  # the rows read are not the whole 100-point system (an excerpt, a second table)
+    if any(w is None for w in weights) or sum(w.value for w in weights) != HUNDRED:  # type: ignore[union-attr]
+        return []  # the rows read are not known to be the whole 100-point system (an excerpt, a second table)
     total = r.score.total
     s, sev = _sum_tolerance_check(total, scores)  # type: ignore[arg-type]
     if not sev:

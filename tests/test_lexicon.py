@@ -313,6 +313,16 @@ def test_a_table_that_names_only_its_score_column_scores_each_record(tmp_path):
     assert all(i.score is None for i in rules_record(tmp_path, with_weights).indicators)
 
 
+def test_a_score_label_spanning_the_rows_beside_it_takes_the_number_after_them(tmp_path):
+    cells = ["食品监管补助资金区域绩效目标自评表", "专项名称", "食品监管补助资金", "中央主管部门", "市场监管总局", "自评得分",
+             "省级财政部门", "某省财政厅", "省级主管部门", "某省市场监管局", "100", "预算执行情况", "预算数:", "2.38",
+             "执行数:", "2.38", "20", "年度绩效指标完成情况", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成指标值",
+             "50", "产出指标", "质量指标", "指标1:违法案件查办率", "100%", "100%", "4"]
+    assert rules_record(tmp_path, _paragraphs(*cells)).score.total.value == 100
+    odd = cells[:8] + cells[9:]  # 「省级财政部门 某省财政厅 某省市场监管局 100」: the cells between are not pairs
+    assert rules_record(tmp_path, _paragraphs(*odd)).score.total is None
+
+
 def test_names_written_before_their_cells_are_paired_in_turn(tmp_path):
     head = "某县项目支出绩效自评表 (2021年度) 项目名称 基本公共卫生服务 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
     rows = ("指标6:建立预防接种证 221人 221人 2 2 指标7:传染病及突发公共卫生事件报告 数 指标8:家庭医生签约率 "

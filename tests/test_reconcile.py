@@ -118,6 +118,10 @@ def test_rows_that_are_not_the_whole_system_are_not_held_against_the_total():
     r = rec(indicators=inds)
     r.score.total = num("90")
     assert rc.indicator_total(r) == []
+    # rows that state no weight: whether they are all of the 100 points is not known (a cut-off table)
+    r = rec(indicators=[Indicator(level=3, name=f"i{k}", score=num(4)) for k in range(9)])
+    r.score.total = num("100")
+    assert rc.indicator_total(r) == []
 
 
 def test_indicator_scores_vs_total_and_weights():
