@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from extractor import __version__
-from extractor.ingest import SUPPORTED_SUFFIXES, Document, IngestError, read_document
+from extractor.ingest import Document, IngestError, read_document
 
 if TYPE_CHECKING:
     from extractor.llm import LLMClient
@@ -59,24 +58,15 @@ def _read_or_exit(path: Path) -> Document:
         raise typer.Exit(1) from None
 
 
-def expand_inputs(paths: list[Path]) -> list[Path]:
-    """Files as given; a directory contributes its supported files (not recursive), sorted."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES))
-        else:
-            out.append(p)
-    return out
-
-
 @app.command()
 def extract(
-    reports: Annotated[list[Path], typer.Argument(help="Report files (.txt .md .pdf .docx, images with [ocr]) or folders of them.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the JSON records (one <file name>.json per report).")],
+    reports: Annotated[list[Path], typer.Argument(help="Report files (.txt .md .pdf .docx, images with [ocr]) or folders of them (searched into subfolders).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: the batch store extractor.db and one JSON record per report, in the inputs' folder layout.")],
     backend: Annotated[
         str, typer.Option(help="rules (no model), llm, hybrid (rules + llm, cross-checked), or auto: hybrid when a model is configured, else rules.")
     ] = "auto",
+    workers: Annotated[int, typer.Option("--workers", "-j", help="Processes for the rules backend (default: every core). The llm and hybrid backends use --concurrency.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Extract again the reports the store already has records for.")] = False,
     max_mb: Annotated[int, typer.Option(help="Refuse input files larger than this many MiB.")] = 64,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")] = False,
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")] = None,
@@ -84,73 +74,104 @@ def extract(
     preset: Annotated[Optional[str], typer.Option(help="Provider preset: deepseek, qwen, glm, moonshot, openai, ollama, vllm, llamacpp.")] = None,
     concurrency: Annotated[Optional[int], typer.Option(help="LLM calls in flight at once (default: the preset's, else 4).")] = None,
 ) -> None:
-    """Extract one JSON record per report into OUT.
+    """Extract one JSON record per report into OUT, keeping the batch in OUT/extractor.db.
 
-    A file that cannot be read is reported on one line (file and reason) and the batch goes on;
-    the summary at the end counts successes and failures, and the exit code is 1 if any failed.
-    Records are written atomically: a reader never sees half a JSON file.
+    Outputs mirror the inputs' folders (a/自评报告.pdf -> OUT/a/自评报告.pdf.json), so same-named
+    files never collide. A report already extracted (same bytes, backend, model, prompt and
+    extractor version) is skipped: re-running a batch, or resuming one that was interrupted,
+    redoes nothing (--force redoes it). A file that cannot be read is one line (file and reason)
+    and the batch goes on; the exit code is 1 if any failed. Progress and per-file lines go to
+    stderr, the summary to stdout. Records are written atomically.
     """
-    from extractor.pipeline import Options, extract_file, output_name, record_to_json, write_json_atomic
+    from extractor.batch import find_inputs, key_for, plan, run_many
+    from extractor.pipeline import Options, write_json_atomic
+    from extractor.store import Store
 
-    files = expand_inputs(reports)
+    files, passed_over = find_inputs(reports)
+    for f, why in passed_over:
+        _err(f"跳过：{f}：{why}")
     if not files:
-        _err("error: no input files")
+        _err("错误：没有可读取的输入文件")
         raise typer.Exit(2)
     if backend not in ("auto", "rules", "llm", "hybrid"):
-        _err(f"error: unknown backend {backend!r}; choose rules, llm, hybrid or auto")
+        _err(f"错误：未知的后端 {backend!r}；可选 rules、llm、hybrid 或 auto")
         raise typer.Exit(2)
     resolved, llm_client = _make_llm(backend, preset, base_url, model, concurrency)
     options = Options(backend=resolved, max_bytes=max_mb * 1024 * 1024)
+    tasks = plan(files)
+    store = Store(out)
+    for stale in out.rglob(".*.json.*.tmp"):
+        stale.unlink()  # a record half-written when an earlier run was killed; its document is redone or skipped below
+    n_workers = workers or os.cpu_count() or 1
+    run_id = store.start_run(key_for("", options, llm_client), n_workers if llm_client is None else 0, len(tasks))
     failed: list[tuple[Path, str]] = []
+    done = skipped = 0
+    counts = {"error": 0, "warning": 0, "info": 0}
     t0 = time.perf_counter()
-    stop = threading.Event()
-    stop_lock = threading.Lock()
+    show_bar = sys.stderr.isatty() and not quiet and len(tasks) > 1
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    def one(f: Path) -> tuple[Path, object | None, str | None, float]:
-        """Extract and write one report; never raises (a bad report must not stop the batch)."""
-        if stop.is_set():
-            return f, None, "not attempted: the model endpoint is unreachable", 0.0
-        t1 = time.perf_counter()
+    console = Console(stderr=True, highlight=False)
+
+    def say(line: str) -> None:
+        if show_bar:
+            console.print(line, markup=False)
+        else:
+            _err(line)
+
+    i = 0
+    with Progress(TextColumn("提取"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console, transient=True,
+                  disable=not show_bar) as bar:
+        progress = bar.add_task("extract", total=len(tasks), rate="")
+        outcomes = run_many(tasks, options, done=lambda sha: store.record(key_for(sha, options, llm_client)),
+                            workers=workers, llm=llm_client, force=force)
         try:
-            record = extract_file(f, options, llm_client)
-            write_json_atomic(out / output_name(f), record_to_json(record))
-            return f, record, None, time.perf_counter() - t1
-        except IngestError as e:
-            return f, None, str(e), 0.0
+            for o in outcomes:
+                i += 1
+                target = out / o.task.output
+                if o.record is None:
+                    failed.append((o.task.path, o.error or ""))
+                    store.failed(str(o.task.path), str(o.task.output), o.sha256, o.error or "")
+                    say(f"错误：{o.task.path}：{o.error}")
+                else:
+                    key = key_for(o.sha256 or "", options, llm_client)
+                    if o.skipped:
+                        skipped += 1
+                        store.mark_done(str(o.task.path), str(o.task.output), key)
+                        if not target.exists() or o.record["source"]["path"] != str(o.task.path):
+                            o.record["source"]["path"] = str(o.task.path)  # the same bytes under another name
+                            write_json_atomic(target, o.record)
+                    else:
+                        done += 1
+                        store.save(str(o.task.path), str(o.task.output), key, o.record)
+                        write_json_atomic(target, o.record)
+                    flags = o.record.get("flags", [])
+                    for fl in flags:
+                        counts[fl["severity"]] = counts.get(fl["severity"], 0) + 1
+                    if not quiet:
+                        errs = sum(1 for fl in flags if fl["severity"] == "error")
+                        warns = sum(1 for fl in flags if fl["severity"] == "warning")
+                        state = "此前已完成" if o.skipped else f"{o.record['extraction']['seconds']:.2f} 秒"
+                        say(f"[{i}/{len(tasks)}] {o.task.path} -> {target}（{errs} 个错误，{warns} 个警告，{state}）")
+                elapsed = time.perf_counter() - t0
+                bar.update(progress, advance=1, rate=f"{i / elapsed:.1f} 份/秒" if elapsed > 0 else "")
         except Exception as e:  # noqa: BLE001
-            if type(e).__name__ == "LLMUnavailable":
-                with stop_lock:
-                    first = not stop.is_set()
-                    stop.set()
-                return f, None, str(e) if first else "not attempted: the model endpoint is unreachable", 0.0
-            return f, None, f"internal error: {type(e).__name__}: {e}", 0.0
-
-    workers = llm_client.settings.concurrency if llm_client else 1
-    show_bar = sys.stderr.isatty() and not quiet and len(files) > 1
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=None, transient=True, disable=not show_bar) as bar:
-        task = bar.add_task("extracting", total=len(files))
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for i, (f, record, why, secs) in enumerate(pool.map(one, files), 1):
-                bar.advance(task)
-                if why is not None:
-                    failed.append((f, why))
-                    if not why.startswith("not attempted"):
-                        _err(f"error: {f}: {why}")
-                        if stop.is_set() and "cannot reach" in why:
-                            _err("stopping: the model endpoint is unreachable; the remaining reports were not attempted")
-                    continue
-                if not quiet:
-                    errs = sum(1 for fl in record.flags if fl.severity == "error")  # type: ignore[attr-defined]
-                    warns = sum(1 for fl in record.flags if fl.severity == "warning")  # type: ignore[attr-defined]
-                    line = f"[{i}/{len(files)}] {f} -> {out / output_name(f)} ({errs} errors, {warns} warnings, {secs:.2f} s)"
-                    bar.console.print(line, highlight=False, markup=False) if show_bar else _err(line)
-    ok = len(files) - len(failed)
-    _err(f"extracted {ok} of {len(files)} reports into {out}/ with backend {resolved} in {time.perf_counter() - t0:.1f} s; {len(failed)} failed")
+            if type(e).__name__ != "LLMUnavailable":
+                raise
+            _err(f"错误：{e}")
+            _err("已停止：无法连接模型服务，其余报告未处理；服务恢复后重新运行即可从此处继续")
+            seen = {str(p) for p, _w in failed}
+            failed.extend((t.path, "未处理：无法连接模型服务") for t in tasks[i:] if str(t.path) not in seen)
+    seconds = time.perf_counter() - t0
+    store.finish_run(run_id, done, skipped, len(failed), seconds)
+    store.close()
+    typer.echo(f"共 {len(tasks)} 份报告：提取 {done} 份，跳过 {skipped} 份（此前已完成），失败 {len(failed)} 份；"
+               f"标记：错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条；"
+               f"后端 {resolved}，用时 {seconds:.1f} 秒；结果在 {out}/，批次库 {out / 'extractor.db'}")
     for f, why in failed:
-        _err(f"  failed: {f}: {why}")
+        typer.echo(f"  失败：{f}：{why}")
     if failed:
         raise typer.Exit(1)
 
@@ -226,7 +247,7 @@ def check(
             raise typer.Exit(2)
     files: list[Path] = []
     for r in records:
-        files.extend(sorted(r.glob("*.json")) if r.is_dir() else [r])
+        files.extend(sorted(r.rglob("*.json")) if r.is_dir() else [r])
     if not files:
         _err("error: no record files")
         raise typer.Exit(2)

@@ -88,9 +88,13 @@ def extract_file(path: str | Path, options: Options, llm: object | None = None) 
     return record_from_document(doc, options, llm)
 
 
-def output_name(path: str | Path) -> str:
-    """OUT/<file name>.json: the extension stays, so report.txt and report.pdf do not collide."""
-    return Path(path).name + ".json"
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, before any worker thread writes
 
 
 def write_json_atomic(path: Path, data: dict | list) -> None:
@@ -98,6 +102,7 @@ def write_json_atomic(path: Path, data: dict | list) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes it 0600; the record is as readable as any file the user writes
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, indent=2)
             f.write("\n")

@@ -25,15 +25,16 @@ def test_version_and_help():
 def test_extract_writes_one_contract_record_per_report(tmp_path):
     r = runner.invoke(app, ["extract", str(FIXTURES), "-o", str(tmp_path), "--backend", "rules"])
     assert r.exit_code == 0, r.output
-    written = sorted(p.name for p in tmp_path.iterdir())
-    assert "000_6edb1e7869f995cc.pdf.json" in written and "000_6edb1e7869f995cc.txt.json" in written
-    n = len([f for f in FIXTURES.iterdir() if f.is_file() and f.suffix != ".md"])
-    assert len(written) == n
-    for p in tmp_path.iterdir():
+    inputs = [f.relative_to(FIXTURES) for f in FIXTURES.rglob("*") if f.is_file() and f.suffix in (".txt", ".md", ".pdf", ".docx", ".png")]
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.json"))
+    assert written == sorted(f.with_name(f.name + ".json") for f in inputs)  # subfolders too, in the same layout
+    for p in tmp_path.rglob("*.json"):
         data = json.loads(p.read_text(encoding="utf-8"))
         Record.model_validate(data)
         assert data["schema_version"] == "1.0"
-    assert f"extracted {n} of {n} reports" in r.output
+    assert (tmp_path / "extractor.db").is_file()
+    assert f"共 {len(inputs)} 份报告：提取 {len(inputs)} 份" in r.stdout
+    assert "跳过：" in r.stderr and "golden" in r.stderr  # the golden JSON files are listed as passed over, with the reason
 
 
 def test_batch_goes_on_past_a_corrupt_file_and_says_why(tmp_path):
@@ -45,15 +46,15 @@ def test_batch_goes_on_past_a_corrupt_file_and_says_why(tmp_path):
     out = tmp_path / "out"
     r = runner.invoke(app, ["extract", str(SEEDS["000"]), str(bad), str(empty), str(SEEDS["004"]), "-o", str(out), "--backend", "rules"])
     assert r.exit_code == 1
-    assert f"error: {bad}: corrupt PDF" in r.output
-    assert f"error: {empty}: empty file" in r.output
-    assert "extracted 2 of 4 reports" in r.output and "2 failed" in r.output
-    assert sorted(p.name for p in out.iterdir()) == ["000_6edb1e7869f995cc.txt.json", "004_424dabb8b7582373.txt.json"]
+    assert f"错误：{bad}：corrupt PDF" in r.stderr
+    assert f"错误：{empty}：empty file" in r.stderr
+    assert "提取 2 份" in r.stdout and "失败 2 份" in r.stdout
+    assert sorted(p.name for p in out.rglob("*.json")) == ["000_6edb1e7869f995cc.txt.json", "004_424dabb8b7582373.txt.json"]
 
 
 def test_no_temporary_files_are_left_behind(tmp_path):
     runner.invoke(app, ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules"])
-    assert [p.name for p in tmp_path.iterdir()] == ["001_483226dbb7fcc7a4.txt.json"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("extractor.db")) == ["001_483226dbb7fcc7a4.txt.json"]
 
 
 def test_text_prints_what_quotes_point_into(tmp_path):
@@ -83,7 +84,7 @@ def test_auto_backend_without_a_model_runs_rules(tmp_path, monkeypatch):
         monkeypatch.delenv(v, raising=False)
     monkeypatch.setenv("EXTRACTOR_CONFIG", str(tmp_path / "none.toml"))
     r = runner.invoke(app, ["extract", str(SEEDS["000"]), "-o", str(tmp_path)])
-    assert r.exit_code == 0 and "backend rules" in r.output
+    assert r.exit_code == 0 and "后端 rules" in r.output
 
 
 def test_console_script_is_installed():

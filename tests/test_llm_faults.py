@@ -146,9 +146,9 @@ def test_a_dead_endpoint_ends_the_cli_with_one_line_and_no_traceback(tmp_path, m
                                  "--backend", "llm", "--base-url", url, "--model", "x"])
     assert r.exit_code == 1
     assert "Traceback" not in r.output
-    errors = [ln for ln in r.output.splitlines() if ln.startswith("error:")]
+    errors = [ln for ln in r.output.splitlines() if ln.startswith("错误：")]
     assert len(errors) == 1 and "无法连接模型服务" in errors[0]
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert not list((tmp_path / "out").rglob("*.json"))
 
 
 def test_the_api_key_is_never_logged_or_cached(tmp_path, monkeypatch):

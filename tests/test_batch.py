@@ -1,0 +1,132 @@
+"""Batches as an operator runs them: same-named files from different folders, re-runs that redo
+nothing, a batch killed halfway and resumed, the store behind it."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from extractor.batch import find_inputs, plan
+from extractor.cli import app
+from extractor.store import Store
+from tests.conftest import SEEDS
+
+runner = CliRunner()
+
+
+def _records(out: Path) -> dict[str, dict]:
+    """Every record under OUT by its relative path, without the one field that differs between
+    two runs of the same batch: the seconds it took."""
+    got = {}
+    for p in sorted(out.rglob("*.json")):
+        data = json.loads(p.read_text(encoding="utf-8"))
+        data["extraction"].pop("seconds")
+        got[str(p.relative_to(out))] = data
+    return got
+
+
+def test_same_named_files_in_different_folders_both_survive(tmp_path):
+    for unit, seed in (("a", "000"), ("b", "001")):
+        (tmp_path / "in" / unit).mkdir(parents=True)
+        (tmp_path / "in" / unit / "自评报告.txt").write_bytes(SEEDS[seed].read_bytes())
+    r = runner.invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--backend", "rules"])
+    assert r.exit_code == 0, r.output
+    a = json.loads((tmp_path / "out" / "a" / "自评报告.txt.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "out" / "b" / "自评报告.txt.json").read_text(encoding="utf-8"))
+    assert a["source"]["path"].endswith("a/自评报告.txt") and b["source"]["path"].endswith("b/自评报告.txt")
+    assert a["source"]["sha256"] != b["source"]["sha256"]
+
+
+def test_outputs_mirror_the_inputs_below_their_common_root(tmp_path):
+    files = [tmp_path / "x" / "a" / "r.txt", tmp_path / "x" / "b" / "c" / "r.txt"]
+    assert [str(t.output) for t in plan(files)] == ["a/r.txt.json", "b/c/r.txt.json"]
+    assert [str(t.output) for t in plan([tmp_path / "one.pdf"])] == ["one.pdf.json"]
+
+
+def test_folders_are_searched_into_subfolders_and_what_is_passed_over_says_why(tmp_path):
+    (tmp_path / "u" / "sub").mkdir(parents=True)
+    (tmp_path / "u" / "sub" / "r.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "u" / "notes.xyz").write_text("x", encoding="utf-8")
+    (tmp_path / "u" / ".git").mkdir()
+    (tmp_path / "u" / ".git" / "HEAD").write_text("x", encoding="utf-8")
+    files, skipped = find_inputs([tmp_path / "u"])
+    assert files == [tmp_path / "u" / "sub" / "r.txt"]
+    assert [(p.name, why) for p, why in skipped] == [("notes.xyz", "不支持的文件类型 .xyz")]
+
+
+def test_a_rerun_redoes_nothing_and_force_redoes_everything(tmp_path):
+    args = ["extract", str(SEEDS["000"]), str(SEEDS["004"]), "-o", str(tmp_path), "--backend", "rules"]
+    first = runner.invoke(app, args)
+    assert "提取 2 份，跳过 0 份" in first.stdout
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "提取 0 份，跳过 2 份" in again.stdout and again.stderr.count("此前已完成") == 2
+    forced = runner.invoke(app, [*args, "--force"])
+    assert "提取 2 份，跳过 0 份" in forced.stdout
+    db = sqlite3.connect(tmp_path / "extractor.db")
+    assert db.execute("SELECT count(*) FROM records").fetchone() == (2,)
+    assert [r[0] for r in db.execute("SELECT done || '/' || skipped FROM runs ORDER BY id")] == ["2/0", "0/2", "2/0"]
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_record_lost_from_the_folder_is_written_again_from_the_store(tmp_path):
+    args = ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules"]
+    runner.invoke(app, args)
+    target = tmp_path / "001_483226dbb7fcc7a4.txt.json"
+    before = target.read_text(encoding="utf-8")
+    target.unlink()
+    assert "跳过 1 份" in runner.invoke(app, args).stdout and target.read_text(encoding="utf-8") == before
+
+
+def test_records_are_as_readable_as_any_file_the_user_writes(tmp_path):
+    runner.invoke(app, ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules"])
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "001_483226dbb7fcc7a4.txt.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_the_store_keeps_documents_records_flags_and_runs(tmp_path):
+    runner.invoke(app, ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules"])
+    store = Store(tmp_path)
+    assert store.schema_version == 1
+    (doc,) = store.db["documents"].rows
+    assert doc["status"] == "done" and doc["format"] == "txt" and doc["output"] == "001_483226dbb7fcc7a4.txt.json"
+    flags = list(store.db["flags"].rows)
+    assert [f["rule"] for f in flags] == ["sub_counts"]
+    (rec,) = store.db["records"].rows
+    assert json.loads(rec["record"])["source"]["sha256"] == doc["sha256"] == rec["sha256"]
+
+
+def _batch(folder: Path, n: int) -> None:
+    """n distinct reports made from the seeds (a line appended, so each has its own bytes)."""
+    seeds = [SEEDS[k] for k in ("000", "001", "002", "003", "004")]
+    for i in range(n):
+        sub = folder / f"unit{i % 4}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"report{i:03d}.txt").write_text(seeds[i % 5].read_text(encoding="utf-8") + f"\n（第{i}份）\n", encoding="utf-8")
+
+
+def test_a_batch_killed_halfway_resumes_and_ends_as_a_clean_run(tmp_path):
+    _batch(tmp_path / "in", 40)
+    clean = runner.invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "clean"), "--backend", "rules", "-j", "1"])
+    assert clean.exit_code == 0
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "extractor.cli", "extract", str(tmp_path / "in"), "-o", str(out), "--backend", "rules", "-j", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(out.rglob("*.json"))) < 8:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)  # kill -9: no chance to clean up
+    proc.wait()
+    stored = sqlite3.connect(out / "extractor.db").execute("SELECT count(*) FROM records").fetchone()[0]
+    assert 0 < stored < 40 and len(list(out.rglob("*.json"))) in (stored, stored - 1)  # killed after a commit, before its file?
+    resumed = runner.invoke(app, ["extract", str(tmp_path / "in"), "-o", str(out), "--backend", "rules", "-j", "1"])
+    assert resumed.exit_code == 0
+    assert f"提取 {40 - stored} 份，跳过 {stored} 份" in resumed.stdout  # nothing done twice, nothing lost
+    assert _records(out) == _records(tmp_path / "clean")
+    assert not list(out.rglob("*.tmp"))  # a file the kill left half-written is gone
