@@ -54,7 +54,7 @@ def _read_or_exit(path: Path) -> Document:
     try:
         return read_document(path)
     except IngestError as e:
-        _err(f"error: {path}: {e}")
+        _err(f"错误：{path}：{e}")
         raise typer.Exit(1) from None
 
 
@@ -243,13 +243,13 @@ def check(
 
     for level in (fail_on, min_severity):
         if level is not None and level not in SEVERITY_RANK:
-            _err(f"error: unknown severity {level!r}; choose error, warning or info")
+            _err(f"错误：未知的严重程度 {level!r}；可选 error、warning 或 info")
             raise typer.Exit(2)
     files: list[Path] = []
     for r in records:
         files.extend(sorted(r.rglob("*.json")) if r.is_dir() else [r])
     if not files:
-        _err("error: no record files")
+        _err("错误：没有记录文件")
         raise typer.Exit(2)
     worst = -1
     counts = {"error": 0, "warning": 0, "info": 0}
@@ -258,7 +258,7 @@ def check(
         try:
             rec = Record.model_validate_json(f.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            _err(f"error: {f}: not a record: {str(e).splitlines()[0][:120]}")
+            _err(f"错误：{f}：不是记录文件：{str(e).splitlines()[0][:120]}")
             unreadable += 1
             continue
         shown = [fl for fl in rec.flags if SEVERITY_RANK[fl.severity] >= SEVERITY_RANK[min_severity]]
@@ -291,11 +291,11 @@ def _make_llm(backend: str, preset: str | None, base_url: str | None, model: str
     try:
         settings = resolve_settings(preset=preset, base_url=base_url, model=model, concurrency=concurrency)
     except ConfigError as e:
-        _err(f"error: {e}")
+        _err(f"错误：{e}")
         raise typer.Exit(2) from None
     if settings is None:
         if backend in ("llm", "hybrid"):
-            _err("error: no model configured: give --base-url and --model, --preset, or EXTRACTOR_BASE_URL / EXTRACTOR_MODEL")
+            _err("错误：未配置模型：请给出 --base-url 和 --model，或 --preset，或设置 EXTRACTOR_BASE_URL / EXTRACTOR_MODEL")
             raise typer.Exit(2)
         return "rules", None
     from extractor import llm as llm_mod
@@ -322,7 +322,7 @@ def eval_run(
     if ctx.invoked_subcommand is not None:
         return
     if out is None:
-        _err("error: give a run folder with -o RUN_DIR")
+        _err("错误：请用 -o 指定运行文件夹")
         raise typer.Exit(2)
     from extractor import evaluate as ev
     from extractor.pipeline import Options, record_from_document, record_to_json, write_json_atomic
@@ -331,19 +331,25 @@ def eval_run(
     if only:
         files = [f for f in files if any(f.match(pattern) for pattern in only)]
     if not files:
-        _err(f"error: no golden records in {golden}")
+        _err(f"错误：{golden} 中没有金标准记录")
         raise typer.Exit(2)
     goldens = [(gf, ev.load_golden(gf)) for gf in files]
     absent = [ev.source_path(golden, g["file"]) for _, g in goldens if not ev.source_path(golden, g["file"]).exists()]
     if absent:
-        _err(f"error: {len(absent)} of {len(goldens)} reports of this golden set are not here, e.g. {absent[0]}"
-             + (" (the dev-set texts live in the shared folder: set EXTRACTOR_SHARED to it)" if "shared/" in str(goldens[0][1]["file"]) else ""))
+        _err(f"错误：金标准集的 {len(goldens)} 份报告中有 {len(absent)} 份不在此处，例如 {absent[0]}"
+             + ("（开发集文本在共享文件夹中：请设置 EXTRACTOR_SHARED 指向它）" if "shared/" in str(goldens[0][1]["file"]) else ""))
         raise typer.Exit(2)
     resolved, client = _make_llm(backend, preset, base_url, model, concurrency)
     docs = []
+    unread: list[dict[str, str]] = []
     for i, (gf, g) in enumerate(goldens, 1):
         src = ev.source_path(golden, g["file"])
-        doc = _read_or_exit(src)
+        try:
+            doc = read_document(src)
+        except IngestError as e:  # scored without it, and listed: a scan with no OCR extra, a bad file
+            unread.append({"file": g["file"], "reason": str(e)})
+            _err(f"[{i}/{len(files)}] {g['file']}：未读取：{e}")
+            continue
         record = record_from_document(doc, Options(backend=resolved), client)
         write_json_atomic(out / "records" / (Path(g["file"]).name + ".json"), record_to_json(record))
         docs.append(ev.score_document(g, record, doc.text))
@@ -351,11 +357,14 @@ def eval_run(
     report = ev.aggregate(docs, resolved)
     report["golden"] = str(golden)
     report["only"] = only or []
+    report["unread"] = unread
     if client is not None:
         report["model"] = getattr(client, "model_name", None)
     write_json_atomic(out / "report.json", report)
     (out / "report.md").write_text(ev.render_markdown(report), encoding="utf-8")
     typer.echo(ev.render_table(report))
+    for u in unread:
+        typer.echo(f"未读取（不计分）：{u['file']}：{u['reason']}")
     typer.echo(f"\nwrote {out / 'report.json'} and {out / 'report.md'}")
 
 
@@ -372,7 +381,7 @@ def eval_diff(
         try:
             return json.loads(f.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            _err(f"error: {f}: {e}")
+            _err(f"错误：{f}：{e}")
             raise typer.Exit(2) from None
 
     typer.echo(diff_reports(load(run_a), load(run_b)))

@@ -378,8 +378,12 @@ def render_markdown(report: dict[str, Any]) -> str:
           f"recall {o['recall']:.3f}); {o['hallucinated']} hallucinated, {o['wrong']} wrong, {o['omitted']} omitted values.",
           f"Flags: precision {f['precision']:.3f}, recall {f['recall']:.3f}, F1 {f['f1']:.3f}. "
           f"Grounding rate {report['grounding_rate']:.3f}. Per document: {pd['llm_calls']} LLM calls, "
-          f"{pd['prompt_tokens']} prompt and {pd['completion_tokens']} completion tokens, {pd['seconds']} s.", "",
-          "## Fields", "", "| field | correct | wrong | omitted | hallucinated | P | R | F1 |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+          f"{pd['prompt_tokens']} prompt and {pd['completion_tokens']} completion tokens, {pd['seconds']} s.", ""]
+    if report.get("unread"):
+        md += [f"Not read, so not scored ({len(report['unread'])}):", ""]
+        md += [f"- `{u['file']}`: {u['reason']}" for u in report["unread"]]
+        md.append("")
+    md += ["## Fields", "", "| field | correct | wrong | omitted | hallucinated | P | R | F1 |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, c in report["fields"].items():
         md.append(f"| {name} | {c['correct']} | {c['wrong']} | {c['omitted']} | {c['hallucinated']} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} |")
     md += ["", "## Documents", "", "| document | P | R | F1 | hallucinated | flags tp/fp/fn | grounding | LLM calls | tokens | s |",

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import logging
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
     from extractor.pdf_tables import PageLayout
 
 MAX_BYTES_DEFAULT = 64 * 1024 * 1024
+# A report is tens of thousands of characters; two million (a thousand pages) is no one report
+# and would take minutes and gigabytes to read: refused with the reason.
+MAX_TEXT_CHARS = 2_000_000
 
 TEXT_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
@@ -66,34 +72,46 @@ def read_document(path: str | Path, max_bytes: int = MAX_BYTES_DEFAULT) -> Docum
     """Read any supported report. Raises IngestError with a one-line reason."""
     p = Path(path)
     if not p.exists():
-        raise IngestError("no such file")
+        raise IngestError("文件不存在")
     if p.is_dir():
-        raise IngestError("is a directory")
+        raise IngestError("这是文件夹，不是文件")
     size = p.stat().st_size
     if size == 0:
-        raise IngestError("empty file")
+        raise IngestError("空文件")
     if size > max_bytes:
-        raise IngestError(f"file too large ({size / 2**20:.1f} MiB > {max_bytes / 2**20:.0f} MiB limit; see --max-mb)")
-    data = p.read_bytes()
+        raise IngestError(f"文件过大（{size / 2**20:.1f} MiB，上限 {max_bytes / 2**20:.0f} MiB；可用 --max-mb 调整）")
+    try:
+        data = p.read_bytes()
+    except PermissionError:
+        raise IngestError("没有读取权限") from None
+    except OSError as e:
+        raise IngestError(f"无法读取文件：{e.strerror or type(e).__name__}") from None
+    doc = _read_bytes(p, data)
+    if len(doc.text) > MAX_TEXT_CHARS:
+        raise IngestError(f"文本过长（{len(doc.text):,} 字，上限 {MAX_TEXT_CHARS:,} 字）：不像是一份报告，请拆分后再提取")
+    return doc
+
+
+def _read_bytes(p: Path, data: bytes) -> Document:
     sha = hashlib.sha256(data).hexdigest()
     suffix = p.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         text, enc = decode_text(data)
         text = _clean_text(text)
         if not text.strip():
-            raise IngestError("no text in file (only whitespace)")
+            raise IngestError("文件中没有文字（只有空白）")
         return Document(str(p), text, TEXT_SUFFIXES[suffix], sha, [Page(1, 0, len(text))], encoding=enc)
     if suffix == ".pdf":
         return _read_pdf(p, data, sha)
     if suffix == ".docx":
         return _read_docx(p, data, sha)
     if suffix == ".doc":
-        raise IngestError("legacy .doc is not supported; convert it first: libreoffice --headless --convert-to docx FILE")
+        raise IngestError("旧版 .doc 文件暂不支持；请先转换：libreoffice --headless --convert-to docx 文件")
     if suffix in IMAGE_SUFFIXES:
         from extractor import ocr
 
         return ocr.read_image(p, data, sha)
-    raise IngestError(f"unsupported file type {suffix or '(no extension)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+    raise IngestError(f"不支持的文件类型 {suffix or '（无扩展名）'}；支持：{'、'.join(sorted(SUPPORTED_SUFFIXES))}")
 
 
 # ---------------------------------------------------------------- text files
@@ -130,14 +148,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as e:
-            raise IngestError(f"invalid UTF-8 after a UTF-8 BOM (byte {e.start + 3})") from None
+            raise IngestError(f"UTF-8 BOM 之后的内容不是有效的 UTF-8（第 {e.start + 3} 字节）") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise IngestError("invalid UTF-16 text after a UTF-16 BOM") from None
+            raise IngestError("UTF-16 BOM 之后的内容不是有效的 UTF-16") from None
     if _looks_binary(data):
-        raise IngestError("binary data, not a text report")
+        raise IngestError("二进制数据，不是文本报告")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -145,10 +163,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise IngestError(
-                f"unknown text encoding: not UTF-8 (bad byte at {utf8_error.start}) and not GB18030/GBK"
+                f"无法识别的文本编码：不是 UTF-8（第 {utf8_error.start} 字节出错），也不是 GB18030/GBK"
             ) from None
         if not _plausible_chinese(text):
-            raise IngestError("unknown text encoding: not UTF-8, and GB18030 gives implausible text")
+            raise IngestError("无法识别的文本编码：不是 UTF-8，按 GB18030 解码也不像中文")
         return text, "gb18030"
 
 
@@ -208,7 +226,44 @@ def join_pdf_lines(lines: list[str], full: int | None = None) -> str:
     return "\n".join(out)
 
 
+class _Notes(logging.Handler):
+    """What pypdf and pdfminer log while one file is read: kept with that file (its error line
+    names the first), never printed on their own with no file name."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage().splitlines()[0][:120] if record.getMessage() else "")
+
+
+@contextmanager
+def _pdf_notes() -> Iterator[_Notes]:
+    notes = _Notes()
+    loggers = [logging.getLogger(n) for n in ("pypdf", "pdfminer", "pdfplumber")]
+    saved = [(lg.propagate, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(notes)
+        lg.propagate = False
+    try:
+        yield notes
+    except IngestError as e:
+        if notes.messages:
+            raise IngestError(f"{e}（pypdf：{notes.messages[0]}）") from None
+        raise
+    finally:
+        for lg, (prop, _lvl) in zip(loggers, saved):
+            lg.removeHandler(notes)
+            lg.propagate = prop
+
+
 def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
+    with _pdf_notes():
+        return _read_pdf_quietly(p, data, sha)
+
+
+def _read_pdf_quietly(p: Path, data: bytes, sha: str) -> Document:
     import io
 
     from pypdf import PdfReader
@@ -222,20 +277,20 @@ def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
             except Exception:  # noqa: BLE001 - pypdf raises several kinds for unsupported crypto
                 ok = 0
             if not ok:
-                raise IngestError("encrypted PDF: a password is required")
+                raise IngestError("PDF 已加密，需要密码才能打开")
         n_pages = len(reader.pages)
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as e:
-        raise IngestError(f"corrupt PDF: {type(e).__name__}: {str(e)[:120]}") from None
+        raise IngestError(f"PDF 文件已损坏：{type(e).__name__}: {str(e)[:120]}") from None
     if n_pages == 0:
-        raise IngestError("PDF has no pages")
+        raise IngestError("PDF 没有页面")
     raws: list[str] = []
     for page in reader.pages:
         try:
             raws.append(page.extract_text() or "")
         except Exception as e:  # noqa: BLE001 - a broken content stream is one bad page, not a crash
-            raise IngestError(f"corrupt PDF page: {type(e).__name__}: {str(e)[:120]}") from None
+            raise IngestError(f"PDF 页面已损坏：{type(e).__name__}: {str(e)[:120]}") from None
     texts: list[str | None] = [join_pdf_lines(raw.split("\n")) if raw.strip() else None for raw in raws]
     # Ruled tables, read by position: a page with tables is rebuilt as its text above, the
     # table as tab-separated rows, its text below. Pages without tables keep pypdf's text.
@@ -270,7 +325,7 @@ def _read_pdf(p: Path, data: bytes, sha: str) -> Document:
         pos += len(t)
     text = "".join(parts)
     if not text.strip():
-        raise IngestError("PDF has no text")
+        raise IngestError("PDF 中没有文字")
     return Document(str(p), text, "pdf", sha, pages, ocr=ocr_used, table_spans=table_spans)
 
 
@@ -348,9 +403,9 @@ def _read_docx(p: Path, data: bytes, sha: str) -> Document:
     try:
         d = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise IngestError(f"corrupt .docx: {type(e).__name__}: {str(e)[:120]}") from None
+        raise IngestError(f".docx 文件已损坏：{type(e).__name__}: {str(e)[:120]}") from None
     except Exception as e:  # noqa: BLE001 - python-docx / lxml raise many kinds for broken parts
-        raise IngestError(f"corrupt .docx: {type(e).__name__}: {str(e)[:120]}") from None
+        raise IngestError(f".docx 文件已损坏：{type(e).__name__}: {str(e)[:120]}") from None
     lines: list[str] = []
     table_spans: list[tuple[int, int]] = []
     pos = 0
@@ -377,5 +432,5 @@ def _read_docx(p: Path, data: bytes, sha: str) -> Document:
             table_spans.append((start, pos - 1))
     text = "\n".join(lines)
     if not text.strip():
-        raise IngestError(".docx has no text")
+        raise IngestError(".docx 中没有文字")
     return Document(str(p), text, "docx", sha, [Page(1, 0, len(text))], table_spans=table_spans)

@@ -16,7 +16,7 @@ from typing import Any
 
 from extractor.ingest import Document, IngestError, Page, join_pdf_lines
 
-INSTALL_HINT = "install the OCR extra: pip install -e '.[ocr]'"
+INSTALL_HINT = "请安装 OCR 扩展：pip install -e '.[ocr]'"
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +24,7 @@ def _engine() -> Any:
     try:
         from rapidocr import RapidOCR  # type: ignore[import-not-found]
     except ImportError:
-        raise IngestError(f"scanned input needs OCR, which is not installed; {INSTALL_HINT}") from None
+        raise IngestError(f"扫描件需要 OCR，但未安装；{INSTALL_HINT}") from None
     # Detection on a 960-pixel long side: 0.6 s instead of 2.1 s on an A4 page at 150 dpi with
     # 99.9% of characters unchanged (bench/ocr_speed.py); raise it for very small print.
     side = int(os.environ.get("EXTRACTOR_OCR_DET_SIDE", "960"))
@@ -51,7 +51,7 @@ def available() -> bool:
 def read_image(p: Path, data: bytes, sha: str) -> Document:
     text = ocr_image_bytes(data)
     if not text.strip():
-        raise IngestError("OCR found no text in the image")
+        raise IngestError("OCR 未在图片中识别出文字")
     return Document(str(p), text, "image", sha, [Page(1, 0, len(text))], ocr=True)
 
 
@@ -64,8 +64,10 @@ def fill_scanned_pages(p: Path, reader: Any, texts: list[str | None]) -> tuple[l
             continue
         try:
             images = list(page.images)
+        except ImportError:  # pypdf reads page images through Pillow, which comes with the OCR extra
+            raise IngestError(f"扫描件需要 OCR，但未安装；{INSTALL_HINT}") from None
         except Exception as e:  # noqa: BLE001 - pypdf raises many kinds for odd image streams
-            raise IngestError(f"cannot read the image of a scanned page: {type(e).__name__}") from None
+            raise IngestError(f"无法读取扫描页的图像：{type(e).__name__}") from None
         out.append("\n".join(ocr_image_bytes(img.data) for img in images))
     return out, True
 
@@ -75,14 +77,16 @@ def ocr_image_bytes(data: bytes) -> str:
     from extractor.ocr_layout import boxes_to_text
 
     try:
-        import io
-
         from PIL import Image
+    except ImportError:
+        raise IngestError(f"扫描件需要 OCR，但未安装；{INSTALL_HINT}") from None
+    try:
+        import io
 
         # palette, 1-bit and 16-bit scans: give the engine plain RGB
         image = Image.open(io.BytesIO(data)).convert("RGB")
     except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for broken images
-        raise IngestError(f"not a readable image: {type(e).__name__}: {str(e)[:100]}") from None
+        raise IngestError(f"不是可读取的图片：{type(e).__name__}: {str(e)[:100]}") from None
     try:
         import numpy as np
 
@@ -90,7 +94,7 @@ def ocr_image_bytes(data: bytes) -> str:
     except IngestError:
         raise
     except Exception as e:  # noqa: BLE001 - a broken image is one bad input, not a crash
-        raise IngestError(f"OCR failed on an image: {type(e).__name__}: {str(e)[:100]}") from None
+        raise IngestError(f"OCR 识别图片失败：{type(e).__name__}: {str(e)[:100]}") from None
     if result is None or result.boxes is None:
         return ""
     boxes = [(b.tolist() if hasattr(b, "tolist") else b, t) for b, t in zip(result.boxes, result.txts)]

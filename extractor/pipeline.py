@@ -84,8 +84,12 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
 
 
 def extract_file(path: str | Path, options: Options, llm: object | None = None) -> Record:
+    t0 = time.perf_counter()
     doc = read_document(path, max_bytes=options.max_bytes)
-    return record_from_document(doc, options, llm)
+    reading = time.perf_counter() - t0  # parsing, and OCR for a scan
+    record = record_from_document(doc, options, llm)
+    record.extraction.seconds = round(record.extraction.seconds + reading, 3)
+    return record
 
 
 def _read_umask() -> int:

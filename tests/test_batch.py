@@ -130,3 +130,93 @@ def test_a_batch_killed_halfway_resumes_and_ends_as_a_clean_run(tmp_path):
     assert f"提取 {40 - stored} 份，跳过 {stored} 份" in resumed.stdout  # nothing done twice, nothing lost
     assert _records(out) == _records(tmp_path / "clean")
     assert not list(out.rglob("*.tmp"))  # a file the kill left half-written is gone
+
+
+# ---------------------------------------------------------------- bad inputs, one line each
+
+
+def test_an_unreadable_file_is_one_line_and_the_batch_goes_on(tmp_path, monkeypatch):
+    locked = tmp_path / "locked.txt"
+    locked.write_text("x", encoding="utf-8")
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    r = runner.invoke(app, ["extract", str(locked), str(SEEDS["001"]), str(tmp_path / "absent.txt"), "-o", str(tmp_path / "out"),
+                            "--backend", "rules", "-j", "1"])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert f"错误：{locked}：没有读取权限" in r.stderr and f"错误：{tmp_path / 'absent.txt'}：文件不存在" in r.stderr
+    assert "提取 1 份" in r.stdout and "失败 2 份" in r.stdout
+
+
+def _encrypted(tmp_path: Path, user: str) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    from tests.conftest import PDF_000
+
+    w = PdfWriter()
+    for page in PdfReader(PDF_000).pages:
+        w.add_page(page)
+    w.encrypt(user_password=user, owner_password="owner", algorithm="AES-256")
+    p = tmp_path / f"aes-{'locked' if user else 'open'}.pdf"
+    with p.open("wb") as f:
+        w.write(f)
+    return p
+
+
+def test_an_aes_encrypted_pdf_opens_and_one_with_a_user_password_says_so(tmp_path):
+    opened, locked = _encrypted(tmp_path, ""), _encrypted(tmp_path, "secret")
+    r = runner.invoke(app, ["extract", str(opened), str(locked), "-o", str(tmp_path / "out"), "--backend", "rules", "-j", "1"])
+    assert "提取 1 份" in r.stdout
+    assert f"错误：{locked}：PDF 已加密，需要密码才能打开" in r.stderr and "DependencyError" not in r.output
+
+
+def test_what_pypdf_logs_about_a_file_is_part_of_that_files_line(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"garbage before %PDF-1.4\n1 0 obj <<>> endobj\n")
+    r = runner.invoke(app, ["extract", str(bad), "-o", str(tmp_path / "out"), "--backend", "rules", "-j", "1"])
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"错误：{bad}：PDF 文件已损坏")
+
+
+def test_a_missing_image_library_names_the_extra_to_install(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pil(name, *args, **kwargs):
+        if name == "PIL" or name.startswith("PIL."):
+            raise ImportError("No module named 'PIL'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pil)
+    png = next((Path(__file__).parent.parent / "fixtures").glob("*.png"))
+    r = runner.invoke(app, ["extract", str(png), "-o", str(tmp_path / "out"), "--backend", "rules", "-j", "1"])
+    assert r.exit_code == 1 and "pip install -e '.[ocr]'" in r.stderr and "No module named" not in r.output
+
+
+def test_a_text_too_long_to_be_one_report_is_refused_with_the_limit(tmp_path, monkeypatch):
+    from extractor import ingest
+
+    monkeypatch.setattr(ingest, "MAX_TEXT_CHARS", 1000)
+    r = runner.invoke(app, ["extract", str(SEEDS["000"]), "-o", str(tmp_path / "out"), "--backend", "rules", "-j", "1"])
+    assert r.exit_code == 1 and "文本过长" in r.stderr and "上限 1,000 字" in r.stderr
+
+
+def test_the_seconds_of_a_record_include_reading_the_file(tmp_path, monkeypatch):
+    from extractor import pipeline
+
+    real = pipeline.read_document
+
+    def slow(path, max_bytes):
+        time.sleep(0.3)
+        return real(path, max_bytes=max_bytes)
+
+    monkeypatch.setattr(pipeline, "read_document", slow)
+    runner.invoke(app, ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules", "-j", "1"])
+    data = json.loads((tmp_path / "001_483226dbb7fcc7a4.txt.json").read_text(encoding="utf-8"))
+    assert data["extraction"]["seconds"] >= 0.3

@@ -46,8 +46,8 @@ def test_batch_goes_on_past_a_corrupt_file_and_says_why(tmp_path):
     out = tmp_path / "out"
     r = runner.invoke(app, ["extract", str(SEEDS["000"]), str(bad), str(empty), str(SEEDS["004"]), "-o", str(out), "--backend", "rules"])
     assert r.exit_code == 1
-    assert f"错误：{bad}：corrupt PDF" in r.stderr
-    assert f"错误：{empty}：empty file" in r.stderr
+    assert f"错误：{bad}：PDF 文件已损坏" in r.stderr
+    assert f"错误：{empty}：空文件" in r.stderr
     assert "提取 2 份" in r.stdout and "失败 2 份" in r.stdout
     assert sorted(p.name for p in out.rglob("*.json")) == ["000_6edb1e7869f995cc.txt.json", "004_424dabb8b7582373.txt.json"]
 
@@ -70,7 +70,7 @@ def test_text_of_a_bad_file_is_one_line_and_exit_1(tmp_path):
     p = tmp_path / "x.bin.txt"
     p.write_bytes(b"\x00" * 50)
     r = runner.invoke(app, ["text", str(p)])
-    assert r.exit_code == 1 and r.output.strip() == f"error: {p}: binary data, not a text report"
+    assert r.exit_code == 1 and r.output.strip() == f"错误：{p}：二进制数据，不是文本报告"
 
 
 def test_schema_is_the_models_json_schema():
@@ -101,4 +101,4 @@ def test_mentions_shows_what_the_model_is_shown_without_a_model():
     assert any(" 1689.97 万元 〔" in line and line.startswith("m") for line in lines)
     assert any(line.startswith("表") and "全年预算数: m" in line for line in lines)  # a table row, one line
     bad = runner.invoke(app, ["mentions", "/no/such/report.txt"])
-    assert bad.exit_code == 1 and "no such file" in bad.output
+    assert bad.exit_code == 1 and "文件不存在" in bad.output

@@ -151,8 +151,24 @@ def test_eval_says_clearly_when_the_devset_texts_are_absent(tmp_path, monkeypatc
     monkeypatch.setenv("EXTRACTOR_SHARED", str(tmp_path / "nowhere"))
     r = CliRunner().invoke(app, ["eval", "--golden", str(DEVSET), "-o", str(tmp_path / "run")])
     assert r.exit_code == 2
-    assert "24 of 24 reports of this golden set are not here" in r.output and "EXTRACTOR_SHARED" in r.output
+    assert "金标准集的 24 份报告中有 24 份不在此处" in r.output and "EXTRACTOR_SHARED" in r.output
     assert not (tmp_path / "run").exists()
+
+
+def test_eval_scores_what_it_can_read_and_lists_the_rest(tmp_path):
+    golden = tmp_path / "fixtures" / "golden"
+    golden.mkdir(parents=True)
+    g = json.loads((FIXTURES / "golden" / "001_483226dbb7fcc7a4.txt.json").read_text(encoding="utf-8"))
+    (golden / "001.json").write_text(json.dumps(g, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "fixtures" / g["file"]).write_bytes((FIXTURES / g["file"]).read_bytes())
+    (golden / "broken.json").write_text(json.dumps({**g, "file": "broken.pdf"}, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "fixtures" / "broken.pdf").write_bytes(b"%PDF-1.4 cut short")
+    r = CliRunner().invoke(app, ["eval", "--golden", str(golden), "-o", str(tmp_path / "run")])
+    assert r.exit_code == 0, r.output
+    report = json.loads((tmp_path / "run" / "report.json").read_text(encoding="utf-8"))
+    assert report["documents_scored"] == 1
+    assert [u["file"] for u in report["unread"]] == ["broken.pdf"] and "PDF 文件已损坏" in report["unread"][0]["reason"]
+    assert "未读取（不计分）：broken.pdf" in r.stdout and "broken.pdf" in (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
 
 
 def test_eval_diff_says_what_got_better_and_worse(tmp_path):

@@ -208,20 +208,20 @@ def test_crlf_line_endings_become_newlines(tmp_path):
 
 def test_latin1_noise_is_refused_rather_than_guessed(tmp_path):
     (tmp_path / "odd.txt").write_bytes(bytes(range(0x80, 0x100)) * 20)
-    with pytest.raises(IngestError, match="encoding|binary"):
+    with pytest.raises(IngestError, match="编码|二进制"):
         read_document(tmp_path / "odd.txt")
 
 
 @pytest.mark.parametrize(
     "name, content, reason",
     [
-        ("empty.txt", b"", "empty file"),
-        ("blank.txt", b" \n\n \t", "no text"),
-        ("binary.txt", b"\x00\x01\x02\x03" * 100, "binary"),
-        ("broken.pdf", b"%PDF-1.4\n this is not a pdf", "corrupt PDF"),
-        ("broken.docx", b"PK\x03\x04 not a zip at all", "corrupt .docx"),
-        ("report.doc", b"\xd0\xcf\x11\xe0 legacy", "legacy .doc"),
-        ("report.xlsx", b"PK", "unsupported file type"),
+        ("empty.txt", b"", "空文件"),
+        ("blank.txt", b" \n\n \t", "没有文字"),
+        ("binary.txt", b"\x00\x01\x02\x03" * 100, "二进制"),
+        ("broken.pdf", b"%PDF-1.4\n this is not a pdf", "PDF 文件已损坏"),
+        ("broken.docx", b"PK\x03\x04 not a zip at all", r"\.docx 文件已损坏"),
+        ("report.doc", b"\xd0\xcf\x11\xe0 legacy", r"旧版 \.doc"),
+        ("report.xyz", b"PK", "不支持的文件类型"),
     ],
 )
 def test_bad_input_gets_one_clear_reason(tmp_path, name, content, reason):
@@ -242,7 +242,7 @@ def test_encrypted_pdf_is_refused(tmp_path):
     p = tmp_path / "locked.pdf"
     with p.open("wb") as f:
         w.write(f)
-    with pytest.raises(IngestError, match="encrypted PDF"):
+    with pytest.raises(IngestError, match="PDF 已加密，需要密码"):
         read_document(p)
 
 
@@ -262,10 +262,10 @@ def test_pdf_with_only_an_owner_password_opens(tmp_path):
 def test_huge_file_is_refused_before_reading(tmp_path):
     p = tmp_path / "huge.txt"
     p.write_bytes(b"a" * 2048)
-    with pytest.raises(IngestError, match="too large"):
+    with pytest.raises(IngestError, match="文件过大"):
         read_document(p, max_bytes=1024)
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(IngestError, match="no such file"):
+    with pytest.raises(IngestError, match="文件不存在"):
         read_document(tmp_path / "nope.txt")
