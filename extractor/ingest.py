@@ -31,7 +31,8 @@ MAX_TEXT_CHARS = 2_000_000
 
 TEXT_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
-SUPPORTED_SUFFIXES = set(TEXT_SUFFIXES) | {".pdf", ".docx"} | IMAGE_SUFFIXES
+SHEET_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
+SUPPORTED_SUFFIXES = set(TEXT_SUFFIXES) | {".pdf", ".docx"} | set(SHEET_SUFFIXES) | IMAGE_SUFFIXES
 
 
 class IngestError(Exception):
@@ -105,6 +106,10 @@ def _read_bytes(p: Path, data: bytes) -> Document:
         return _read_pdf(p, data, sha)
     if suffix == ".docx":
         return _read_docx(p, data, sha)
+    if suffix in SHEET_SUFFIXES:
+        from extractor import sheets
+
+        return sheets.read_xls(p, data, sha) if SHEET_SUFFIXES[suffix] == "xls" else sheets.read_xlsx(p, data, sha)
     if suffix == ".doc":
         raise IngestError("旧版 .doc 文件暂不支持；请先转换：libreoffice --headless --convert-to docx 文件")
     if suffix in IMAGE_SUFFIXES:

@@ -68,7 +68,9 @@ class Amount(GroundedNum):
 class Source(BaseModel):
     path: str
     sha256: str
-    format: Literal["txt", "md", "pdf", "docx", "image"]
+    # the contract's five, and the formats units also send (issue 12): spreadsheets, Word 97 / WPS
+    # files converted by LibreOffice, OFD; the format is the file's own, not what it was converted to
+    format: Literal["txt", "md", "pdf", "docx", "image", "xlsx", "xls", "doc", "wps", "et", "rtf", "ofd"]
     pages: int
     ocr: bool = False
     encoding: str | None = Field(default=None, description="detected text encoding (txt / md)")

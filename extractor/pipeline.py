@@ -47,7 +47,7 @@ def read_layout(doc: Document) -> tuple[Document, Layout]:
     match and navigation, page metadata and phone numbers are never data."""
     view = simplified_view(doc.text)
     masked, _chrome = mask_chrome(view or doc.text, lexicon.load())
-    kind = {"pdf": "pdf", "docx": "docx"}.get(doc.format, "ocr")  # what reported the table spans
+    kind = {"pdf": "pdf", "docx": "docx", "xlsx": "docx", "xls": "docx"}.get(doc.format, "ocr")  # what reported the table spans
     return replace(doc, text=masked, simplified=view is not None), segment(masked, doc.table_spans, kind)
 
 

@@ -1,4 +1,5 @@
-"""Build fixtures/ from the seed reports: copies of the seeds (names kept), two PDFs and a .docx.
+"""Build fixtures/ from the seed reports: copies of the seeds (names kept), two PDFs, a .docx,
+and seed 004 as an .xlsx and an .xls workbook.
 
     python scripts/make_fixtures.py [--seeds ../shared/seeds]
 
@@ -132,6 +133,65 @@ def make_docx(src: Path, dst: Path) -> None:
     d.save(str(dst))
 
 
+def _sheet_rows(src: Path) -> list[list[str]]:
+    """The seed as a sheet would hold it: a paragraph per row in column A, the tab-separated
+    table's cells in its columns."""
+    return [line.split("\t") if "\t" in line else [line.strip()]
+            for line in src.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
+def _typed(cell: str) -> tuple[object, str]:
+    """A table cell as a spreadsheet stores it: numbers as numbers with the format that shows
+    them as written (35.20 -> 35.2 formatted 0.00; 70.47% -> 0.7047 formatted 0.00%)."""
+    cell = cell.strip()
+    m = re.fullmatch(r"(\d+)(?:\.(\d+))?(%?)", cell)
+    if not m:
+        return cell, "General"
+    places = len(m.group(2) or "")
+    decimals = "0." + "0" * places if places else "0"
+    if m.group(3):
+        return float(cell[:-1]) / 100, decimals + "%"
+    return (float(cell) if places else int(cell)), (decimals if places else "General")
+
+
+def make_xlsx(src: Path, dst: Path) -> None:
+    """Seed 004 as a workbook: the title merged across the table's width, numbers typed."""
+    import openpyxl
+
+    rows = _sheet_rows(src)
+    width = max(len(r) for r in rows)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评报告"
+    for r, cells in enumerate(rows, 1):
+        for c, value in enumerate(cells, 1):
+            v, fmt = _typed(value) if len(cells) > 1 else (value, "General")
+            ws.cell(r, c, v).number_format = fmt
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    wb.properties.creator = "extractor fixtures"
+    wb.save(str(dst))
+
+
+def make_xls(src: Path, dst: Path) -> None:
+    """Seed 004 as an Excel 97 workbook (xlwt, used only here: pip install xlwt)."""
+    import xlwt
+
+    rows = _sheet_rows(src)
+    width = max(len(r) for r in rows)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("自评报告")
+    styles: dict[str, object] = {}
+    for r, cells in enumerate(rows):
+        for c, value in enumerate(cells):
+            v, fmt = _typed(value) if len(cells) > 1 else (value, "General")
+            style = styles.setdefault(fmt, xlwt.easyxf(num_format_str=fmt))
+            if r == 0 and c == 0:
+                sheet.write_merge(0, 0, 0, width - 1, v, style)
+            else:
+                sheet.write(r, c, v, style)
+    book.save(str(dst))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
@@ -143,6 +203,8 @@ def main() -> None:
     make_pdf(FIXTURES / "000_6edb1e7869f995cc.txt", FIXTURES / "000_6edb1e7869f995cc.pdf")
     make_docx(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.docx")
     make_pdf_with_table(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.pdf")
+    make_xlsx(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.xlsx")
+    make_xls(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.xls")
     for f in sorted(FIXTURES.iterdir()):
         if f.is_file():
             print(f"{f.relative_to(ROOT)}  {f.stat().st_size} bytes")

@@ -25,7 +25,7 @@ def test_version_and_help():
 def test_extract_writes_one_contract_record_per_report(tmp_path):
     r = runner.invoke(app, ["extract", str(FIXTURES), "-o", str(tmp_path), "--backend", "rules"])
     assert r.exit_code == 0, r.output
-    inputs = [f.relative_to(FIXTURES) for f in FIXTURES.rglob("*") if f.is_file() and f.suffix in (".txt", ".md", ".pdf", ".docx", ".png")]
+    inputs = [f.relative_to(FIXTURES) for f in FIXTURES.rglob("*") if f.is_file() and f.suffix in (".txt", ".md", ".pdf", ".docx", ".xlsx", ".xls", ".png")]
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.json"))
     assert written == sorted(f.with_name(f.name + ".json") for f in inputs)  # subfolders too, in the same layout
     for p in tmp_path.rglob("*.json"):
