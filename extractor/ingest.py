@@ -32,7 +32,8 @@ MAX_TEXT_CHARS = 2_000_000
 TEXT_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 SHEET_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
-SUPPORTED_SUFFIXES = set(TEXT_SUFFIXES) | {".pdf", ".docx"} | set(SHEET_SUFFIXES) | IMAGE_SUFFIXES
+CONVERTED_SUFFIXES = {".doc", ".wps", ".rtf", ".et"}  # through LibreOffice (extractor.convert)
+SUPPORTED_SUFFIXES = set(TEXT_SUFFIXES) | {".pdf", ".docx"} | set(SHEET_SUFFIXES) | CONVERTED_SUFFIXES | IMAGE_SUFFIXES
 
 
 class IngestError(Exception):
@@ -105,13 +106,15 @@ def _read_bytes(p: Path, data: bytes) -> Document:
     if suffix == ".pdf":
         return _read_pdf(p, data, sha)
     if suffix == ".docx":
-        return _read_docx(p, data, sha)
+        return read_docx(p, data, sha)
     if suffix in SHEET_SUFFIXES:
         from extractor import sheets
 
         return sheets.read_xls(p, data, sha) if SHEET_SUFFIXES[suffix] == "xls" else sheets.read_xlsx(p, data, sha)
-    if suffix == ".doc":
-        raise IngestError("旧版 .doc 文件暂不支持；请先转换：libreoffice --headless --convert-to docx 文件")
+    if suffix in CONVERTED_SUFFIXES:
+        from extractor import convert
+
+        return convert.read_converted(p, data, sha)
     if suffix in IMAGE_SUFFIXES:
         from extractor import ocr
 
@@ -398,7 +401,7 @@ def _cell_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _read_docx(p: Path, data: bytes, sha: str) -> Document:
+def read_docx(p: Path, data: bytes, sha: str) -> Document:
     import io
 
     import docx

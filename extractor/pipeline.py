@@ -47,7 +47,8 @@ def read_layout(doc: Document) -> tuple[Document, Layout]:
     match and navigation, page metadata and phone numbers are never data."""
     view = simplified_view(doc.text)
     masked, _chrome = mask_chrome(view or doc.text, lexicon.load())
-    kind = {"pdf": "pdf", "docx": "docx", "xlsx": "docx", "xls": "docx"}.get(doc.format, "ocr")  # what reported the table spans
+    structural = ("docx", "xlsx", "xls", "doc", "wps", "rtf", "et")  # tables known from the file's own structure
+    kind = "pdf" if doc.format == "pdf" else "docx" if doc.format in structural else "ocr"  # what reported the table spans
     return replace(doc, text=masked, simplified=view is not None), segment(masked, doc.table_spans, kind)
 
 

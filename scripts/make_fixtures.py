@@ -1,5 +1,6 @@
 """Build fixtures/ from the seed reports: copies of the seeds (names kept), two PDFs, a .docx,
-and seed 004 as an .xlsx and an .xls workbook.
+and seed 004 as an .xlsx and an .xls workbook, and (with LibreOffice installed) as .doc, .rtf,
+.wps and .et.
 
     python scripts/make_fixtures.py [--seeds ../shared/seeds]
 
@@ -192,6 +193,25 @@ def make_xls(src: Path, dst: Path) -> None:
     book.save(str(dst))
 
 
+def make_converted(docx: Path, xls: Path) -> None:
+    """Seed 004 as RTF and Word 97 (.doc), written by LibreOffice from the .docx; as WPS files the
+    way Kingsoft WPS saves them in compatibility mode (a .wps holding a Word 97 document, an .et
+    holding an Excel 97 workbook)."""
+    import subprocess
+    import tempfile
+
+    def convert(src: Path, target: str) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["soffice", "--headless", "--convert-to", target, "--outdir", tmp, str(src)], check=True,
+                           capture_output=True)
+            shutil.copyfile(Path(tmp) / f"{src.stem}.{target}", docx.with_suffix(f".{target}"))
+
+    convert(docx, "rtf")
+    convert(docx.with_suffix(".rtf"), "doc")  # docx -> doc directly loses python-docx's table (LibreOffice 7.4)
+    shutil.copyfile(docx.with_suffix(".doc"), docx.with_suffix(".wps"))
+    shutil.copyfile(xls, xls.with_suffix(".et"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
@@ -205,6 +225,8 @@ def main() -> None:
     make_pdf_with_table(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.pdf")
     make_xlsx(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.xlsx")
     make_xls(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.xls")
+    if shutil.which("soffice"):
+        make_converted(FIXTURES / "004_424dabb8b7582373.docx", FIXTURES / "004_424dabb8b7582373.xls")
     for f in sorted(FIXTURES.iterdir()):
         if f.is_file():
             print(f"{f.relative_to(ROOT)}  {f.stat().st_size} bytes")
