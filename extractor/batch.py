@@ -16,6 +16,7 @@ outcome in the batch store (extractor.store).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -125,6 +126,7 @@ def run_many(tasks: list[Task], options: Options, *, done: Any, workers: int = 0
         pool = ThreadPoolExecutor(max_workers=1)
         limit = 2
     pending: dict[Future, tuple[Task, str | None]] = {}
+    twins: dict[str, list[Task]] = {}  # files whose bytes are being extracted already: they wait for that record
     queue = iter(tasks)
     try:
         while True:
@@ -137,6 +139,11 @@ def run_many(tasks: list[Task], options: Options, *, done: Any, workers: int = 0
                 if stored is not None:
                     yield Outcome(task, sha, stored, skipped=True)
                     continue
+                if sha is not None and sha in twins:
+                    twins[sha].append(task)
+                    continue
+                if sha is not None:
+                    twins[sha] = []
                 fut = pool.submit(_extract, task.path, options, llm) if llm is not None else pool.submit(_extract, task.path, options)
                 pending[fut] = (task, sha)
             if not pending:
@@ -146,6 +153,8 @@ def run_many(tasks: list[Task], options: Options, *, done: Any, workers: int = 0
                 task, sha = pending.pop(fut)
                 record, error = fut.result()
                 yield Outcome(task, sha, record, error)
+                for twin in twins.pop(sha, []) if sha is not None else []:
+                    yield Outcome(twin, sha, json.loads(json.dumps(record)) if record else None, error, skipped=record is not None)
     finally:
         for fut in pending:
             fut.cancel()

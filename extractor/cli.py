@@ -88,8 +88,15 @@ def extract(
     from extractor.store import Store
 
     files, passed_over = find_inputs(reports)
+    by_folder: dict[tuple[Path, str], list[Path]] = {}
     for f, why in passed_over:
-        _err(f"跳过：{f}：{why}")
+        by_folder.setdefault((f.parent, why), []).append(f)
+    for (folder, why), skipped_files in by_folder.items():
+        if len(skipped_files) > 3:  # a folder of other files (the golden JSON beside the reports): one line
+            _err(f"跳过：{folder}/ 中 {len(skipped_files)} 个文件（如 {skipped_files[0].name}）：{why}")
+        else:
+            for f in skipped_files:
+                _err(f"跳过：{f}：{why}")
     if not files:
         _err("错误：没有可读取的输入文件")
         raise typer.Exit(2)
@@ -105,7 +112,8 @@ def extract(
     n_workers = workers or os.cpu_count() or 1
     run_id = store.start_run(key_for("", options, llm_client), n_workers if llm_client is None else 0, len(tasks))
     failed: list[tuple[Path, str]] = []
-    done = skipped = 0
+    done = skipped = twins = 0
+    this_run: set[str] = set()  # records made in this run: a later file with the same bytes reuses one
     counts = {"error": 0, "warning": 0, "info": 0}
     t0 = time.perf_counter()
     show_bar = sys.stderr.isatty() and not quiet and len(tasks) > 1
@@ -137,14 +145,17 @@ def extract(
                     say(f"错误：{o.task.path}：{o.error}")
                 else:
                     key = key_for(o.sha256 or "", options, llm_client)
+                    twin = o.skipped and key.id in this_run  # the same bytes as a file of this batch
                     if o.skipped:
                         skipped += 1
+                        twins += twin
                         store.mark_done(str(o.task.path), str(o.task.output), key)
                         if not target.exists() or o.record["source"]["path"] != str(o.task.path):
                             o.record["source"]["path"] = str(o.task.path)  # the same bytes under another name
                             write_json_atomic(target, o.record)
                     else:
                         done += 1
+                        this_run.add(key.id)
                         store.save(str(o.task.path), str(o.task.output), key, o.record)
                         write_json_atomic(target, o.record)
                     flags = o.record.get("flags", [])
@@ -153,7 +164,8 @@ def extract(
                     if not quiet:
                         errs = sum(1 for fl in flags if fl["severity"] == "error")
                         warns = sum(1 for fl in flags if fl["severity"] == "warning")
-                        state = "此前已完成" if o.skipped else f"{o.record['extraction']['seconds']:.2f} 秒"
+                        state = ("与本批另一文件内容相同，沿用其结果" if twin else "此前已完成") if o.skipped \
+                            else f"{o.record['extraction']['seconds']:.2f} 秒"
                         say(f"[{i}/{len(tasks)}] {o.task.path} -> {target}（{errs} 个错误，{warns} 个警告，{state}）")
                 elapsed = time.perf_counter() - t0
                 bar.update(progress, advance=1, rate=f"{i / elapsed:.1f} 份/秒" if elapsed > 0 else "")
@@ -167,7 +179,8 @@ def extract(
     seconds = time.perf_counter() - t0
     store.finish_run(run_id, done, skipped, len(failed), seconds)
     store.close()
-    typer.echo(f"共 {len(tasks)} 份报告：提取 {done} 份，跳过 {skipped} 份（此前已完成），失败 {len(failed)} 份；"
+    why_skipped = f"{skipped - twins} 份此前已完成，{twins} 份与本批另一文件内容相同" if twins else "此前已完成"
+    typer.echo(f"共 {len(tasks)} 份报告：提取 {done} 份，跳过 {skipped} 份（{why_skipped}），失败 {len(failed)} 份；"
                f"标记：错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条；"
                f"后端 {resolved}，用时 {seconds:.1f} 秒；结果在 {out}/，批次库 {out / 'extractor.db'}")
     for f, why in failed:

@@ -74,6 +74,17 @@ def test_a_rerun_redoes_nothing_and_force_redoes_everything(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+def test_a_file_with_the_same_bytes_as_another_reuses_its_record_under_its_own_name(tmp_path):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / name).write_bytes(SEEDS["001"].read_bytes())
+    r = runner.invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--backend", "rules", "-j", "1"])
+    assert "提取 1 份，跳过 1 份（0 份此前已完成，1 份与本批另一文件内容相同）" in r.stdout
+    assert "与本批另一文件内容相同，沿用其结果" in r.stderr
+    b = json.loads((tmp_path / "out" / "b.txt.json").read_text(encoding="utf-8"))
+    assert b["source"]["path"].endswith("b.txt")
+
+
 def test_a_record_lost_from_the_folder_is_written_again_from_the_store(tmp_path):
     args = ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules"]
     runner.invoke(app, args)
