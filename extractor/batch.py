@@ -99,10 +99,10 @@ def key_for(sha256: str, options: Options, llm: object | None) -> Key:
     return Key(sha256, options.backend, llm.settings.model, llm.prompt_version, __version__)  # type: ignore[attr-defined]
 
 
-def _extract(path: Path, options: Options, llm: object | None = None) -> tuple[dict[str, Any] | None, str | None]:
+def _extract(path: Path, options: Options, llm: object | None = None, data: bytes | None = None) -> tuple[dict[str, Any] | None, str | None]:
     """One report, never raising: (record as JSON, None) or (None, the reason in one line)."""
     try:
-        return record_to_json(extract_file(path, options, llm)), None
+        return record_to_json(extract_file(path, options, llm, data)), None
     except IngestError as e:
         return None, str(e)
     except Exception as e:  # noqa: BLE001 - a bad report must not stop the batch
@@ -111,11 +111,45 @@ def _extract(path: Path, options: Options, llm: object | None = None) -> tuple[d
         return None, f"内部错误：{type(e).__name__}: {e}"
 
 
+class RayMissing(Exception):
+    """--ray without the [ray] extra."""
+
+
+class _RayPool:
+    """The same per-document task on a Ray cluster, behind the executor interface run_many uses:
+    the report's bytes travel with the task, so a worker on another machine needs no shared disk."""
+
+    def __init__(self, address: str):
+        try:
+            import ray
+        except ImportError:
+            raise RayMissing("--ray 需要 Ray，但未安装；请安装：pip install -e '.[ray]'") from None
+        self.ray = ray
+        if not ray.is_initialized():
+            ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False,
+                     configure_logging=False)
+        self.task = ray.remote(_extract)
+        self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def submit(self, fn: Any, path: Path, options: Options) -> Any:
+        return self.task.remote(path, options, None, path.read_bytes() if path.is_file() else None)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        return None  # the cluster outlives the batch; `ray.shutdown()` is the caller's to call
+
+
 def run_many(tasks: list[Task], options: Options, *, done: Any, workers: int = 0, llm: object | None = None,
-             force: bool = False) -> Iterator[Outcome]:
+             force: bool = False, ray: str | None = None) -> Iterator[Outcome]:
     """Every task's outcome, as they finish. `done(sha256) -> record | None` answers whether the
-    store holds the document's record already (then it is not extracted again, unless `force`)."""
+    store holds the document's record already (then it is not extracted again, unless `force`).
+    `ray`: "local" (a Ray instance on this machine), "auto" (the cluster this machine is part
+    of) or a cluster address; the rules backend only."""
     workers = workers or os.cpu_count() or 1
+    if ray is not None:
+        pool: Any = _RayPool(ray)
+        limit = pool.slots * 4
+        yield from _drain_ray(tasks, options, pool, limit, done, force)
+        return
     if llm is not None:
         pool: Executor = ThreadPoolExecutor(max_workers=max(1, llm.settings.concurrency))  # type: ignore[attr-defined]
         limit = max(1, llm.settings.concurrency) * 2  # type: ignore[attr-defined]
@@ -159,3 +193,31 @@ def run_many(tasks: list[Task], options: Options, *, done: Any, workers: int = 0
         for fut in pending:
             fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _drain_ray(tasks: list[Task], options: Options, pool: _RayPool, limit: int, done: Any, force: bool) -> Iterator[Outcome]:
+    """run_many's loop for Ray object references: at most `limit` reports in flight."""
+    pending: dict[Any, tuple[Task, str | None]] = {}
+    queue = iter(tasks)
+    while True:
+        while len(pending) < limit:
+            task = next(queue, None)
+            if task is None:
+                break
+            sha = sha256_of(task.path)
+            stored = done(sha) if sha and not force else None
+            if stored is not None:
+                yield Outcome(task, sha, stored, skipped=True)
+                continue
+            if sha is None:  # unreadable here: the reader says why, on this machine
+                record, error = _extract(task.path, options)
+                yield Outcome(task, sha, record, error)
+                continue
+            pending[pool.submit(_extract, task.path, options)] = (task, sha)
+        if not pending:
+            return
+        ready, _ = pool.ray.wait(list(pending), num_returns=1)
+        for ref in ready:
+            task, sha = pending.pop(ref)
+            record, error = pool.ray.get(ref)
+            yield Outcome(task, sha, record, error)

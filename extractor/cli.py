@@ -67,6 +67,7 @@ def extract(
     ] = "auto",
     workers: Annotated[int, typer.Option("--workers", "-j", help="Processes for the rules backend (default: every core). The llm and hybrid backends use --concurrency.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Extract again the reports the store already has records for.")] = False,
+    ray: Annotated[Optional[str], typer.Option("--ray", help="Run the rules backend on a Ray cluster: local (start one on this machine), auto (the cluster this machine is part of) or its address. Needs pip install -e '.[ray]'.")] = None,
     max_mb: Annotated[int, typer.Option(help="Refuse input files larger than this many MiB.")] = 64,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")] = False,
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")] = None,
@@ -83,7 +84,7 @@ def extract(
     and the batch goes on; the exit code is 1 if any failed. Progress and per-file lines go to
     stderr, the summary to stdout. Records are written atomically.
     """
-    from extractor.batch import find_inputs, key_for, plan, run_many
+    from extractor.batch import RayMissing, find_inputs, key_for, plan, run_many
     from extractor.pipeline import Options, write_json_atomic
     from extractor.store import Store
 
@@ -104,6 +105,9 @@ def extract(
         _err(f"错误：未知的后端 {backend!r}；可选 rules、llm、hybrid 或 auto")
         raise typer.Exit(2)
     resolved, llm_client = _make_llm(backend, preset, base_url, model, concurrency)
+    if ray is not None and llm_client is not None:
+        _err("错误：--ray 目前只用于 rules 后端（模型调用由 --concurrency 控制）")
+        raise typer.Exit(2)
     options = Options(backend=resolved, max_bytes=max_mb * 1024 * 1024)
     tasks = plan(files)
     store = Store(out)
@@ -134,7 +138,7 @@ def extract(
                   disable=not show_bar) as bar:
         progress = bar.add_task("extract", total=len(tasks), rate="")
         outcomes = run_many(tasks, options, done=lambda sha: store.record(key_for(sha, options, llm_client)),
-                            workers=workers, llm=llm_client, force=force)
+                            workers=workers, llm=llm_client, force=force, ray=ray)
         try:
             for o in outcomes:
                 i += 1
@@ -169,6 +173,10 @@ def extract(
                         say(f"[{i}/{len(tasks)}] {o.task.path} -> {target}（{errs} 个错误，{warns} 个警告，{state}）")
                 elapsed = time.perf_counter() - t0
                 bar.update(progress, advance=1, rate=f"{i / elapsed:.1f} 份/秒" if elapsed > 0 else "")
+        except RayMissing as e:
+            store.close()
+            _err(f"错误：{e}")
+            raise typer.Exit(2) from None
         except Exception as e:  # noqa: BLE001
             if type(e).__name__ != "LLMUnavailable":
                 raise

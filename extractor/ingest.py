@@ -88,6 +88,17 @@ def read_document(path: str | Path, max_bytes: int = MAX_BYTES_DEFAULT) -> Docum
         raise IngestError("没有读取权限") from None
     except OSError as e:
         raise IngestError(f"无法读取文件：{e.strerror or type(e).__name__}") from None
+    return read_bytes(p, data, max_bytes)
+
+
+def read_bytes(path: str | Path, data: bytes, max_bytes: int = MAX_BYTES_DEFAULT) -> Document:
+    """A report's bytes, read as the file `path` names (its suffix says the format): for a worker
+    on another machine, which has the bytes and not the file."""
+    p = Path(path)
+    if not data:
+        raise IngestError("空文件")
+    if len(data) > max_bytes:
+        raise IngestError(f"文件过大（{len(data) / 2**20:.1f} MiB，上限 {max_bytes / 2**20:.0f} MiB；可用 --max-mb 调整）")
     doc = _read_bytes(p, data)
     if len(doc.text) > MAX_TEXT_CHARS:
         raise IngestError(f"文本过长（{len(doc.text):,} 字，上限 {MAX_TEXT_CHARS:,} 字）：不像是一份报告，请拆分后再提取")

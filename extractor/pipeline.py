@@ -16,7 +16,7 @@ from pathlib import Path
 from dataclasses import replace
 
 from extractor import lexicon
-from extractor.ingest import Document, read_document
+from extractor.ingest import Document, read_bytes, read_document
 from extractor.readers import mask_chrome
 from extractor.models import Record, Source
 from extractor.segment import Layout, segment
@@ -84,9 +84,11 @@ def record_from_document(doc: Document, options: Options, llm: object | None = N
     return record
 
 
-def extract_file(path: str | Path, options: Options, llm: object | None = None) -> Record:
+def extract_file(path: str | Path, options: Options, llm: object | None = None, data: bytes | None = None) -> Record:
+    """One report file to its record; with `data`, the file's bytes are given (a worker on a
+    machine that cannot see the file)."""
     t0 = time.perf_counter()
-    doc = read_document(path, max_bytes=options.max_bytes)
+    doc = read_document(path, max_bytes=options.max_bytes) if data is None else read_bytes(path, data, options.max_bytes)
     reading = time.perf_counter() - t0  # parsing, and OCR for a scan
     record = record_from_document(doc, options, llm)
     record.extraction.seconds = round(record.extraction.seconds + reading, 3)

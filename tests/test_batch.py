@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from extractor.batch import find_inputs, plan
@@ -231,3 +232,37 @@ def test_the_seconds_of_a_record_include_reading_the_file(tmp_path, monkeypatch)
     runner.invoke(app, ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules", "-j", "1"])
     data = json.loads((tmp_path / "001_483226dbb7fcc7a4.txt.json").read_text(encoding="utf-8"))
     assert data["extraction"]["seconds"] >= 0.3
+
+
+# ---------------------------------------------------------------- Ray
+
+
+def test_a_batch_on_a_local_ray_cluster_gives_the_records_of_a_local_run(tmp_path):
+    pytest.importorskip("ray")
+    import ray
+
+    _batch(tmp_path / "in", 6)
+    local = runner.invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "local"), "--backend", "rules", "-j", "1"])
+    try:
+        on_ray = runner.invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "ray"), "--backend", "rules", "--ray", "local"])
+    finally:
+        ray.shutdown()
+    assert on_ray.exit_code == 0, on_ray.output
+    assert "提取 6 份" in on_ray.stdout and local.exit_code == 0
+    assert _records(tmp_path / "ray") == _records(tmp_path / "local")
+    assert sqlite3.connect(tmp_path / "ray" / "extractor.db").execute("SELECT count(*) FROM records").fetchone() == (6,)
+
+
+def test_ray_without_the_extra_names_the_command_that_installs_it(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray":
+            raise ImportError("No module named 'ray'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    r = runner.invoke(app, ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules", "--ray", "local"])
+    assert r.exit_code == 2 and "pip install -e '.[ray]'" in r.stderr and "Traceback" not in r.output
