@@ -33,7 +33,7 @@ TEXT_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 SHEET_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 CONVERTED_SUFFIXES = {".doc", ".wps", ".rtf", ".et"}  # through LibreOffice (extractor.convert)
-SUPPORTED_SUFFIXES = set(TEXT_SUFFIXES) | {".pdf", ".docx"} | set(SHEET_SUFFIXES) | CONVERTED_SUFFIXES | IMAGE_SUFFIXES
+SUPPORTED_SUFFIXES = set(TEXT_SUFFIXES) | {".pdf", ".docx", ".ofd"} | set(SHEET_SUFFIXES) | CONVERTED_SUFFIXES | IMAGE_SUFFIXES
 
 
 class IngestError(Exception):
@@ -122,6 +122,10 @@ def _read_bytes(p: Path, data: bytes) -> Document:
         from extractor import sheets
 
         return sheets.read_xls(p, data, sha) if SHEET_SUFFIXES[suffix] == "xls" else sheets.read_xlsx(p, data, sha)
+    if suffix == ".ofd":
+        from extractor import ofd
+
+        return ofd.read_ofd(p, data, sha)
     if suffix in CONVERTED_SUFFIXES:
         from extractor import convert
 

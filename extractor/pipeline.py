@@ -48,7 +48,7 @@ def read_layout(doc: Document) -> tuple[Document, Layout]:
     view = simplified_view(doc.text)
     masked, _chrome = mask_chrome(view or doc.text, lexicon.load())
     structural = ("docx", "xlsx", "xls", "doc", "wps", "rtf", "et")  # tables known from the file's own structure
-    kind = "pdf" if doc.format == "pdf" else "docx" if doc.format in structural else "ocr"  # what reported the table spans
+    kind = "pdf" if doc.format in ("pdf", "ofd") else "docx" if doc.format in structural else "ocr"  # what reported the table spans
     return replace(doc, text=masked, simplified=view is not None), segment(masked, doc.table_spans, kind)
 
 

@@ -1,6 +1,6 @@
 """Build fixtures/ from the seed reports: copies of the seeds (names kept), two PDFs, a .docx,
 and seed 004 as an .xlsx and an .xls workbook, and (with LibreOffice installed) as .doc, .rtf,
-.wps and .et.
+.wps and .et; seed 000 as OFD.
 
     python scripts/make_fixtures.py [--seeds ../shared/seeds]
 
@@ -212,6 +212,57 @@ def make_converted(docx: Path, xls: Path) -> None:
     shutil.copyfile(xls, xls.with_suffix(".et"))
 
 
+OFD_NS = "http://www.ofdspec.org/2016"
+
+
+def make_ofd(pdf: Path, dst: Path) -> None:
+    """Seed 000 as OFD (GB/T 33190, the format of electronic government documents): each line of
+    the PDF fixture a TextObject at its place on an A4 page, in millimetres, with the font size
+    and the per-character advance (DeltaX) a writer records; zipped as OFD.xml, Document.xml,
+    PublicRes.xml and one Content.xml per page."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    import pdfplumber
+
+    mm = 25.4 / 72
+    pages: list[str] = []
+    next_id = 10
+    with pdfplumber.open(str(pdf)) as doc:
+        for page in doc.pages:
+            objects = []
+            for line in page.extract_text_lines():
+                text = line["text"]
+                size = (line["bottom"] - line["top"]) * mm
+                width = (line["x1"] - line["x0"]) * mm
+                step = width / max(len(text), 1)
+                objects.append(
+                    f'<ofd:TextObject ID="{next_id}" Font="2" Size="{size:.3f}" '
+                    f'Boundary="{line["x0"] * mm:.3f} {line["top"] * mm:.3f} {width:.3f} {size * 1.2:.3f}">'
+                    f'<ofd:TextCode X="0" Y="{size:.3f}" DeltaX="g {max(len(text) - 1, 0)} {step:.3f}">{escape(text)}</ofd:TextCode>'
+                    f"</ofd:TextObject>")
+                next_id += 1
+            pages.append(f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content>'
+                         f'<ofd:Layer ID="{next_id}">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>')
+            next_id += 1
+    ofd = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{OFD_NS}" Version="1.0" DocType="OFD"><ofd:DocBody>'
+           f'<ofd:DocInfo><ofd:DocID>{pdf.stem}</ofd:DocID><ofd:Creator>extractor fixtures</ofd:Creator></ofd:DocInfo>'
+           f'<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>')
+    document = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
+                f'<ofd:MaxUnitID>{next_id}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>'
+                f'<ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData><ofd:Pages>'
+                + "".join(f'<ofd:Page ID="{i + 1}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pages)))
+                + "</ofd:Pages></ofd:Document>")
+    res = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{OFD_NS}" BaseLoc="Res"><ofd:Fonts>'
+           f'<ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>')
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in [("OFD.xml", ofd), ("Doc_0/Document.xml", document), ("Doc_0/PublicRes.xml", res)] + \
+                [(f"Doc_0/Pages/Page_{i}/Content.xml", body) for i, body in enumerate(pages)]:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))  # reproducible bytes
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, body)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
@@ -223,6 +274,7 @@ def main() -> None:
     make_pdf(FIXTURES / "000_6edb1e7869f995cc.txt", FIXTURES / "000_6edb1e7869f995cc.pdf")
     make_docx(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.docx")
     make_pdf_with_table(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.pdf")
+    make_ofd(FIXTURES / "000_6edb1e7869f995cc.pdf", FIXTURES / "000_6edb1e7869f995cc.ofd")
     make_xlsx(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.xlsx")
     make_xls(FIXTURES / "004_424dabb8b7582373.txt", FIXTURES / "004_424dabb8b7582373.xls")
     if shutil.which("soffice"):
