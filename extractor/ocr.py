@@ -76,6 +76,8 @@ def ocr_image_bytes(data: bytes) -> str:
     """OCR one image: boxes -> reading-order lines -> wrapped lines re-joined."""
     from extractor.ocr_layout import boxes_to_text
 
+    if not available():  # rapidocr, numpy, onnxruntime: the [ocr] extra
+        raise IngestError(f"扫描件需要 OCR，但未安装；{INSTALL_HINT}")
     try:
         from PIL import Image
     except ImportError:
@@ -93,6 +95,8 @@ def ocr_image_bytes(data: bytes) -> str:
         result = _engine()(np.asarray(image))
     except IngestError:
         raise
+    except ImportError:  # a part of the [ocr] extra missing (numpy, onnxruntime)
+        raise IngestError(f"扫描件需要 OCR，但未安装；{INSTALL_HINT}") from None
     except Exception as e:  # noqa: BLE001 - a broken image is one bad input, not a crash
         raise IngestError(f"OCR 识别图片失败：{type(e).__name__}: {str(e)[:100]}") from None
     if result is None or result.boxes is None:

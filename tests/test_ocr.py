@@ -58,7 +58,8 @@ def test_an_error_one_digit_would_explain_is_marked_for_review():
     assert [f.rule for f in one_char_fixes([one, far])] == ["ocr_suspect_digit"]
 
 
-def test_without_the_extra_a_scan_gets_a_clear_message(monkeypatch):
+@pytest.mark.parametrize("missing", ["rapidocr", "numpy"])  # numpy: what a machine with only `pip install -e .` lacks
+def test_without_the_extra_a_scan_gets_a_clear_message(monkeypatch, missing):
     import builtins
 
     import extractor.ocr as ocr
@@ -67,7 +68,7 @@ def test_without_the_extra_a_scan_gets_a_clear_message(monkeypatch):
     real_import = builtins.__import__
 
     def no_rapidocr(name, *a, **kw):
-        if name.startswith("rapidocr"):
+        if name.startswith(missing):
             raise ImportError(name)
         return real_import(name, *a, **kw)
 
