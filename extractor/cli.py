@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -259,7 +260,10 @@ def check(
     fail_on: Annotated[Optional[str], typer.Option(help="Exit 1 when any flag is at least this severe: error, warning or info.")] = None,
     min_severity: Annotated[str, typer.Option("--min-severity", help="Show flags at least this severe.")] = "info",
 ) -> None:
-    """Print the reconciliation flags of each record as a table: severity, rule, fields, message."""
+    """Print each report's flags in Chinese: severity, what the rule checks, the message, and for
+    each value involved its quote and page (and, for a table cell whose quote is a bare number,
+    its row and column labels, read again from the report when its file is there)."""
+    from extractor.explain import cells_of, pointers, rule_name, severity_name
     from extractor.models import Record
 
     for level in (fail_on, min_severity):
@@ -286,11 +290,17 @@ def check(
         for fl in rec.flags:
             counts[fl.severity] += 1
             worst = max(worst, SEVERITY_RANK[fl.severity])
-        typer.echo(f"{rec.source.path}  ({len(rec.flags)} flags)")
+        typer.echo(f"{rec.source.path}（{len(rec.flags)} 个标记）")
+        cells = cells_of(rec.source.path) if shown else None
         for fl in shown:
-            typer.echo(f"  {fl.severity:<8} {fl.rule:<22} {fl.message}")
-            typer.echo(f"  {'':<8} {'':<22} fields: {', '.join(fl.paths[:4])}{' …' if len(fl.paths) > 4 else ''}")
-    typer.echo(f"{len(files) - unreadable} records: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
+            typer.echo(f"  【{severity_name(fl.severity)}】{rule_name(fl.rule)}（{fl.rule}）：{fl.message}")
+            for ptr in pointers(rec, fl, cells):
+                where = f"，第 {ptr.page} 页" if ptr.page else ""
+                if ptr.row and ptr.quote and re.fullmatch(r"[\d.,%\s万元-]+", ptr.quote):
+                    where += f"，表格行「{ptr.row}」" + (f"列「{ptr.column}」" if ptr.column else "")
+                quote = f"「{ptr.quote.strip()}」" if ptr.quote else "（无原文）"
+                typer.echo(f"      {ptr.label}：{ptr.value if ptr.value is not None else '—'}  原文{quote}{where}")
+    typer.echo(f"共 {len(files) - unreadable} 份记录：错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条")
     if unreadable or (fail_on is not None and worst >= SEVERITY_RANK[fail_on]):
         raise typer.Exit(1)
 

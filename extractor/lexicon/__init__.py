@@ -68,6 +68,8 @@ class Lexicon(BaseModel):
     kind: list[Kind]
     chrome: dict[str, list[str]]
     outputs: dict[str, list[str]]
+    rule_names: dict[str, str] = Field(default_factory=dict)
+    severity_names: dict[str, str] = Field(default_factory=dict)
 
     def column_of(self, cell: str) -> ColumnKey | None:
         return _lookup(self._column_index(), cell)
