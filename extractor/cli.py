@@ -305,6 +305,32 @@ def check(
         raise typer.Exit(1)
 
 
+EXPORT_DEFAULTS = {"xlsx": "汇总.xlsx", "csv": "汇总-csv", "jsonl": "汇总.jsonl", "docx": "问题清单.docx"}
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="A batch's output folder (with its extractor.db), as written by `extract`.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx (a sheet each for reports, projects, indicators, outputs, flags), csv (a folder of those as CSV), jsonl, or docx (the 问题清单 of confirmed inconsistencies).")] = "xlsx",
+    dst: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where to write (default: in OUT: 汇总.xlsx, 汇总-csv/, 汇总.jsonl, 问题清单.docx).")] = None,
+) -> None:
+    """Export a batch with its review decisions: one row per report, project, indicator, output
+    and flag, Chinese headers with units, corrected values marked; or the 问题清单 (docx)."""
+    from extractor.export import export as run_export
+    from extractor.store import DB_NAME
+
+    if fmt not in EXPORT_DEFAULTS:
+        _err(f"错误：未知的格式 {fmt!r}；可选 xlsx、csv、jsonl 或 docx")
+        raise typer.Exit(2)
+    if not (out / DB_NAME).is_file():
+        _err(f"错误：{out} 中没有批次库 {DB_NAME}；请先运行 extractor extract … -o {out}")
+        raise typer.Exit(2)
+    target = dst or out / EXPORT_DEFAULTS[fmt]
+    if target.parent != Path("."):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    typer.echo(run_export(out, fmt, target))
+
+
 eval_app = typer.Typer(
     help="Score a backend against the golden set (fixtures/golden/), or compare two runs (eval diff).",
     invoke_without_command=True,

@@ -55,7 +55,30 @@ def _m1_tables(db: sqlite_utils.Database) -> None:
                        "skipped": int, "failed": int, "seconds": float}, pk="id")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_tables]
+def _m2_reviews(db: sqlite_utils.Database) -> None:
+    """An operator's decisions on flags: kept by document path and flag, with the bytes and the
+    flag they were made on, so that they survive re-extraction of an unchanged document and
+    show as stale when either changed."""
+    db["reviews"].create({"id": int, "path": str, "sha256": str, "flag_key": str, "rule": str, "decision": str,
+                          "reason": str, "field": str, "value": str, "span_start": int, "span_end": int, "manual": int,
+                          "note": str, "reviewer": str, "decided": float, "version": int}, pk="id")
+    db["reviews"].create_index(["path", "flag_key"], unique=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_tables, _m2_reviews]
+
+DECISIONS = ("confirm", "dismiss", "correct")
+
+
+def flag_key(flag: dict[str, Any]) -> str:
+    """What identifies a flag across re-extractions: its rule, the paths it involves and the
+    numbers it compares (a changed value makes it another flag)."""
+    return json.dumps([flag["rule"], sorted(flag.get("paths", [])), str(flag.get("expected")), str(flag.get("found"))],
+                      ensure_ascii=False)
+
+
+class Conflict(Exception):
+    """The decision changed since the version the caller saw (another tab saved first)."""
 
 
 class Store:
@@ -128,6 +151,42 @@ class Store:
         with self.db.conn:
             self.db["runs"].update(run_id, {"finished": time.time(), "done": done, "skipped": skipped,
                                             "failed": failed, "seconds": round(seconds, 3)})
+
+    def decide(self, path: str, sha256: str, flag: dict[str, Any], decision: str, reviewer: str, *,
+               reason: str | None = None, field: str | None = None, value: str | None = None,
+               span: tuple[int, int] | None = None, manual: bool = False, note: str | None = None,
+               seen_version: int | None = None) -> int:
+        """Record an operator's decision on a flag; returns its new version. `seen_version` is the
+        version the operator's page showed: if someone saved since, Conflict is raised rather
+        than overwriting their decision silently."""
+        if decision not in DECISIONS:
+            raise ValueError(f"unknown decision {decision!r}")
+        key = flag_key(flag)
+        with self.db.conn:
+            row = self.db.execute("SELECT id, version FROM reviews WHERE path = ? AND flag_key = ?", [path, key]).fetchone()
+            current = row[1] if row else 0
+            if seen_version is not None and seen_version != current:
+                raise Conflict(f"该标记已被他人更新（版本 {current}），请刷新后再操作")
+            data = {"path": path, "sha256": sha256, "flag_key": key, "rule": flag["rule"], "decision": decision,
+                    "reason": reason, "field": field, "value": value, "span_start": span[0] if span else None,
+                    "span_end": span[1] if span else None, "manual": int(manual), "note": note, "reviewer": reviewer,
+                    "decided": time.time(), "version": current + 1}
+            if row:
+                self.db["reviews"].update(row[0], data)
+            else:
+                self.db["reviews"].insert(data)
+        return current + 1
+
+    def decisions(self, path: str) -> dict[str, dict[str, Any]]:
+        """A document's decisions by flag key."""
+        return {r["flag_key"]: r for r in self.db.query("SELECT * FROM reviews WHERE path = ?", [path])}
+
+    def documents(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM documents ORDER BY path"))
+
+    def record_of(self, record_key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT record FROM records WHERE key = ?", [record_key]).fetchone()
+        return json.loads(row[0]) if row else None
 
     def close(self) -> None:
         self.db.close()

@@ -105,7 +105,7 @@ def test_records_are_as_readable_as_any_file_the_user_writes(tmp_path):
 def test_the_store_keeps_documents_records_flags_and_runs(tmp_path):
     runner.invoke(app, ["extract", str(SEEDS["001"]), "-o", str(tmp_path), "--backend", "rules"])
     store = Store(tmp_path)
-    assert store.schema_version == 1
+    assert store.schema_version == 2
     (doc,) = store.db["documents"].rows
     assert doc["status"] == "done" and doc["format"] == "txt" and doc["output"] == "001_483226dbb7fcc7a4.txt.json"
     flags = list(store.db["flags"].rows)
