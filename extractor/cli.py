@@ -305,6 +305,37 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command()
+def review(
+    out: Annotated[Path, typer.Argument(help="A batch's output folder (with its extractor.db), as written by `extract`.")],
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to bind. Anything but 127.0.0.1 prints a token that every request must carry.")] = "127.0.0.1",
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+    reviewer: Annotated[Optional[str], typer.Option(help="Name recorded with each decision (default: the OS user).")] = None,
+) -> None:
+    """Review a batch in a local web page: every report, its text with each value marked, its
+    flags; confirm, dismiss (with a reason) or correct each, and the decisions are kept in the
+    batch store for `export`."""
+    import secrets
+    import webbrowser
+
+    import uvicorn
+
+    from extractor.review.app import create_app
+
+    token = None if host in ("127.0.0.1", "localhost", "::1") else secrets.token_urlsafe(24)
+    try:
+        web = create_app(out, reviewer=reviewer, token=token)
+    except FileNotFoundError as e:
+        _err(f"错误：{e}；请先运行 extractor extract … -o {out}")
+        raise typer.Exit(2) from None
+    url = f"http://{'127.0.0.1' if token is None else host}:{port}/" + (f"?token={token}" if token else "")
+    _err(f"复核页面：{url}（Ctrl-C 结束）" + ("\n注意：已绑定到 127.0.0.1 以外的地址，请只把带令牌的地址给需要的人" if token else ""))
+    if not no_browser:
+        webbrowser.open(url)
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
 EXPORT_DEFAULTS = {"xlsx": "汇总.xlsx", "csv": "汇总-csv", "jsonl": "汇总.jsonl", "docx": "问题清单.docx"}
 
 

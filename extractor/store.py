@@ -122,10 +122,10 @@ class Store:
             self.db["flags"].insert_all(
                 ({"record_key": key.id, "n": n, "rule": f["rule"], "severity": f["severity"], "message": f["message"],
                   "paths": json.dumps(f["paths"], ensure_ascii=False)} for n, f in enumerate(record.get("flags", []))))
-            self.db["documents"].insert({
+            self.db["documents"].upsert({
                 "path": path, "output": output, "sha256": key.sha256, "format": src.get("format"),
                 "pages": src.get("pages"), "chars": src.get("chars"), "status": "done", "reason": None,
-                "record_key": key.id, "updated": time.time()}, replace=True)
+                "record_key": key.id, "updated": time.time()}, pk="path")  # upsert: a document keeps its id (the review page's address)
 
     def failed(self, path: str, output: str, sha256: str | None, reason: str) -> None:
         with self.db.conn:
