@@ -120,3 +120,15 @@ def test_off_the_loopback_every_request_carries_the_token(batch):
     assert client.get("/?token=wrong").status_code == 401
     assert client.get("/?token=s3cret").status_code == 200
     assert client.get("/").status_code == 200  # the cookie it set
+
+
+def test_a_pdf_report_shows_the_page_its_flag_is_on(batch):
+    _src, out = batch
+    client = TestClient(create_app(out))
+    pdf, txt = _doc_id(client, "金安区.pdf"), _doc_id(client, "青云谱区.txt")
+    page = client.get(f"/report/{pdf}").text
+    assert 'id="page"' in page and 'data-page="5"' in page  # the rate flag's values are on page 5
+    img = client.get(f"/page/{pdf}/5.png")
+    assert img.status_code == 200 and img.headers["content-type"] == "image/png" and img.content[:4] == b"\x89PNG"
+    assert client.get(f"/page/{pdf}/99.png").status_code == 404
+    assert client.get(f"/page/{txt}/1.png").status_code == 404 and 'id="page"' not in client.get(f"/report/{txt}").text

@@ -147,13 +147,48 @@ def create_app(out: Path, reviewer: str | None = None, token: str | None = None)
             return JSONResponse({"version": version})
         return RedirectResponse(f"{request.url_for('report', doc_id=doc_id)}#flag-{n}", status_code=303)
 
+    async def page_image(request: Request) -> Response:
+        """A page of a PDF or scan, rendered with pypdfium2, to set beside its text."""
+        doc_id, n = int(request.path_params["doc_id"]), int(request.path_params["n"])
+        s = store()
+        try:
+            found = load(s, doc_id)
+        finally:
+            s.close()
+        if found is None or found[1].source.format != "pdf":
+            return PlainTextResponse("没有这一页", status_code=404)
+        try:
+            png = _render(found[1].source.path, n)
+        except (OSError, IndexError, ValueError):
+            return PlainTextResponse("没有这一页", status_code=404)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
     middleware = [Middleware(_TokenGate, token=token)] if token else []
     return Starlette(routes=[
         Route("/", batch, name="batch"),
         Route("/report/{doc_id:int}", report, name="report"),
         Route("/decide", decide, methods=["POST"], name="decide"),
+        Route("/page/{doc_id:int}/{n:int}.png", page_image, name="page"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ], middleware=middleware)
+
+
+def _render(path: str, n: int) -> bytes:
+    """Page n (1-based) of the PDF at `path` as PNG."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        if not 1 <= n <= len(pdf):
+            raise IndexError(n)
+        image = pdf[n - 1].render(scale=1.3).to_pil()
+    finally:
+        pdf.close()
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 class _TokenGate(BaseHTTPMiddleware):

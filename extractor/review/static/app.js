@@ -37,6 +37,12 @@
       if (m.dataset.paths.split(" ").some((p) => paths.includes(p))) { m.classList.add("hit"); first = first || m; }
     });
     if (first) first.scrollIntoView({ block: "center" });
+    const fig = document.getElementById("page");  // a PDF: the page the flag's values are on
+    if (fig && f.dataset.page) {
+      fig.querySelector("img").src = "/page/" + fig.dataset.doc + "/" + f.dataset.page + ".png";
+      fig.querySelector("img").alt = "原文第 " + f.dataset.page + " 页";
+      fig.querySelector("span").textContent = f.dataset.page;
+    }
   };
   flags.forEach((f, i) => f.addEventListener("click", (e) => { if (!e.target.closest("form")) choose(i); }));
   // a selection in the text becomes the span of a correction
