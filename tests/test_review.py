@@ -132,3 +132,45 @@ def test_a_pdf_report_shows_the_page_its_flag_is_on(batch):
     assert img.status_code == 200 and img.headers["content-type"] == "image/png" and img.content[:4] == b"\x89PNG"
     assert client.get(f"/page/{pdf}/99.png").status_code == 404
     assert client.get(f"/page/{txt}/1.png").status_code == 404 and 'id="page"' not in client.get(f"/report/{txt}").text
+
+
+def test_a_decision_whose_flag_changed_shows_as_stale(batch):
+    src, out = batch
+    client = TestClient(create_app(out))
+    txt = _doc_id(client, "青云谱区.txt")
+    page = client.get(f"/report/{txt}").text
+    client.post("/decide", data={**_form(page, 0), "decision": "dismiss", "reason": "工勤人员另表列示"})
+    body = (src / "青云谱区.txt").read_text(encoding="utf-8")
+    (src / "青云谱区.txt").write_text(body.replace("在职人数47人", "在职人数48人", 1), encoding="utf-8")  # the flag now compares other numbers
+    runner.invoke(app, ["extract", str(src), "-o", str(out), "--backend", "rules", "-j", "1"])
+    page = client.get(f"/report/{txt}").text
+    assert "过时的复核结论" in page and "工勤人员另表列示" in page
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_the_review_command_serves_the_batch_and_says_where(batch):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    _src, out = batch
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "extractor.cli", "review", str(out), "--port", str(port), "--no-browser",
+                             "--reviewer", "王五"], stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert f"复核页面：http://127.0.0.1:{port}/" in line
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()  # noqa: S310 - loopback
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "复核人：王五" in page and "批次总览" in page
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -101,10 +101,12 @@ def create_app(out: Path, reviewer: str | None = None, token: str | None = None)
             text = read_document(record.source.path).text
         except (IngestError, OSError) as e:
             return page("report.html", request, doc=doc, record=record, segments=[], flags=flag_views(record, decisions, doc["sha256"], None),
-                        missing=str(e), doc_id=doc_id)
+                        missing=str(e), doc_id=doc_id, gone=[])
         flags = flag_views(record, decisions, doc["sha256"], cells_of(record.source.path))
+        current = {f.key for f in flags}
+        gone = [d for k, d in decisions.items() if k not in current]  # the flag changed or went since
         return page("report.html", request, doc=doc, record=record, segments=segments(text, record), flags=flags,
-                    missing=None, doc_id=doc_id)
+                    missing=None, doc_id=doc_id, gone=gone)
 
     async def decide(request: Request) -> Response:
         form = await request.form()
