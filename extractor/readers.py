@@ -567,6 +567,8 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             continue
         records.append((cells[i], name, values))
     facts.doubtful.extend(f"{t.name}: 「{c.clean}」" for c, _n in waiting)
+    records, scattered = _gather_scattered(cells, records, order, lex, doc)
+    facts.indicators.extend(scattered)
     for label, name, values in records:
         if len(values) < len(order):
             facts.doubtful.append(f"{t.name}: 「{label.clean}」")
@@ -635,6 +637,84 @@ def _read_stream(doc: Document, t: Table, lex: Lexicon, facts: TableFacts) -> No
             read_any = True
     if len(funding_header) >= 2 and not read_any:
         facts.doubtful.append(f"{t.name}: 「{funding_header[0].clean}」等资金列")
+
+
+_RECORD_NO = re.compile(r"^指标\s*(\d{1,2})")
+_UNIT_ONLY = re.compile(rf"[{CJK}%]{{1,2}}")
+
+
+def _unit_of(s: str) -> str:
+    m = re.search(rf"[\d.]\s*(?P<u>[{CJK}%]{{1,3}})\s*$", s)
+    return m.group("u") if m else ""
+
+
+def _gather_scattered(cells: list[Cell], records: list[tuple[Cell, str, list[Cell]]], order: list[str], lex: Lexicon,
+                      doc: Document) -> tuple[list[tuple[Cell, str, list[Cell]]], list[Indicator]]:
+    """Records a spreadsheet's flattening scattered (「指标1:居民健康档案 38508人 指标2:… 不少于12 种 不少于6 种
+    116次 6次 二级指标 三级指标 指标5:… 分值 得分 37442人 3 3 14种 1 1 …」): names with their 指标 numbers,
+    then the column of targets, then each row's other cells in turn. Read when the cells are
+    exactly rows x columns (the rows counted by the first and last 指标 number, unnamed rows
+    included), every score is within its weight and every row's target and actual count in the
+    same unit; the rows that kept their names are then read, the others stay unread. Returns the
+    records left as they were, and the indicators read."""
+    if order[:1] != ["target"] or set(order) != {"target", "actual", "weight", "score"}:
+        return records, []
+    width = len(order)
+    out_records: list[tuple[Cell, str, list[Cell]]] = []
+    read: list[Indicator] = []
+    k = 0
+    while k < len(records):
+        run = []
+        while k + len(run) < len(records) and len(records[k + len(run)][2]) != width:
+            run.append(records[k + len(run)])
+        if len(run) < 2 or k + len(run) >= len(records):
+            out_records.extend(run or [records[k]])
+            k += max(1, len(run))
+            continue
+        numbers = [_RECORD_NO.match(label.clean) for label, _n, _v in run]
+        if any(m is None for m in numbers):
+            out_records.extend(run)
+            k += len(run)
+            continue
+        first, last = int(numbers[0].group(1)), int(numbers[-1].group(1))  # type: ignore[union-attr]
+        rows = last - first + 1
+        a, b = cells.index(run[0][0]), cells.index(records[k + len(run)][0])
+        values: list[Cell] = []
+        for c in cells[a:b]:
+            if _is_record_label(c) or lex.column_of(c.clean) or re.search(r"指标$", c.clean):
+                continue
+            if values and _UNIT_ONLY.fullmatch(c.clean) and re.search(r"\d$", values[-1].clean):
+                prev = values[-1]  # 「不少于12」「种」: a number and its unit in two cells
+                values[-1] = Cell(raw=doc.text[prev.start:c.end], start=prev.start, end=c.end)
+                continue
+            values.append(c)
+        got = _scattered_rows(values, rows, doc)
+        if got is None:
+            out_records.extend(run)
+        else:
+            for (label, name, _v), m in zip(run, numbers):
+                ind = got[int(m.group(1)) - first]  # type: ignore[union-attr]
+                ind.name = name
+                read.append(ind)
+        k += len(run)
+    return out_records, read
+
+
+def _scattered_rows(values: list[Cell], rows: int, doc: Document) -> list[Indicator] | None:
+    if rows < 2 or len(values) != rows * 4:
+        return None
+    targets, rest = values[:rows], values[rows:]
+    out = []
+    for r in range(rows):
+        actual, w, sc = rest[3 * r: 3 * r + 3]
+        weight, score_ = _num_cell(doc, w), _num_cell(doc, sc)
+        unit = _unit_of(targets[r].clean)
+        if weight is None or score_ is None or score_.value > weight.value or not unit or unit != _unit_of(actual.clean):
+            return None
+        out.append(Indicator(level=3, name="", weight=weight, score=score_,
+                             target=g_str(doc, targets[r].clean, targets[r].start, targets[r].end),
+                             actual=g_str(doc, actual.clean, actual.start, actual.end)))
+    return out
 
 
 def run_together_blocks(text: str, layout: Layout, lex: Lexicon) -> list[list[tuple[int, str]]]:

@@ -323,6 +323,21 @@ def test_a_score_label_spanning_the_rows_beside_it_takes_the_number_after_them(t
     assert rules_record(tmp_path, _paragraphs(*odd)).score.total is None
 
 
+def test_rows_a_spreadsheet_scattered_are_read_by_their_numbers_when_every_row_agrees(tmp_path):
+    head = "某县项目支出绩效自评表 (2021年度) 项目名称 基本公共卫生服务 一级指标 二级指标 三级指标 年度 实际 指标值 完成值 "
+    block = ("指标1:居民健康档案 30000人 指标2:发放健康教育资料 不少于10 种 不少于5 种 100次 5次 二级指标 三级指标 "
+             "指标5:举办健康教育知识讲座 分值 得分 29000人 3 3 12种 1 1 20种 1 1 120次 1 1 130次 1 1 ")
+    tail = "指标6:建立预防接种证 221人 221人 2 2\n"
+    r = rules_record(tmp_path, head + block + tail)
+    got = {i.name: (i.target.value, i.actual.value, i.weight.value, i.score.value) for i in r.indicators}
+    assert got["居民健康档案"] == ("30000人", "29000人", 3, 3)  # row 1: the first target, the first triple
+    assert got["举办健康教育知识讲座"] == ("5次", "130次", 1, 1)  # row 5 by its number; rows 3 and 4 have no name
+    assert [f.rule for f in r.flags if f.rule == "score_vs_target"] == ["score_vs_target"]  # 29000 < 30000, full score
+    odd = block.replace("12种 1 1", "12次 1 1")  # row 2's target and actual in different units: not certain
+    names = [i.name for i in rules_record(tmp_path, head + odd + tail).indicators]
+    assert "居民健康档案" not in names and "建立预防接种证" in names
+
+
 def test_names_written_before_their_cells_are_paired_in_turn(tmp_path):
     head = "某县项目支出绩效自评表 (2021年度) 项目名称 基本公共卫生服务 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
     rows = ("指标6:建立预防接种证 221人 221人 2 2 指标7:传染病及突发公共卫生事件报告 数 指标8:家庭医生签约率 "
