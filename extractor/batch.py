@@ -115,11 +115,45 @@ class RayMissing(Exception):
     """--ray without the [ray] extra."""
 
 
-class _RayPool:
-    """The same per-document task on a Ray cluster, behind the executor interface run_many uses:
-    the report's bytes travel with the task, so a worker on another machine needs no shared disk."""
+class _LocalPool:
+    """Processes (the rules backend) or threads (llm / hybrid, whose client cannot be pickled)
+    on this machine."""
 
-    def __init__(self, address: str):
+    def __init__(self, options: Options, workers: int, llm: object | None):
+        if llm is not None:
+            n = max(1, llm.settings.concurrency)  # type: ignore[attr-defined]
+            self.executor: Executor = ThreadPoolExecutor(max_workers=n)
+            self.slots = n * 2
+        elif workers > 1:
+            self.executor = ProcessPoolExecutor(max_workers=workers)
+            self.slots = workers * 4
+        else:
+            self.executor = ThreadPoolExecutor(max_workers=1)
+            self.slots = 2
+        self.options, self.llm = options, llm
+
+    def submit(self, path: Path) -> Future:
+        if self.llm is not None:
+            return self.executor.submit(_extract, path, self.options, self.llm)
+        return self.executor.submit(_extract, path, self.options)
+
+    def wait_any(self, pending: dict[Any, Any]) -> list[Any]:
+        return list(wait(pending, return_when=FIRST_COMPLETED)[0])
+
+    def result(self, fut: Future) -> tuple[dict[str, Any] | None, str | None]:
+        return fut.result()
+
+    def close(self, pending: dict[Any, Any]) -> None:
+        for fut in pending:
+            fut.cancel()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _RayPool:
+    """The same per-document task on a Ray cluster: the report's bytes travel with the task, so a
+    worker on another machine needs no shared disk."""
+
+    def __init__(self, address: str, options: Options):
         try:
             import ray
         except ImportError:
@@ -129,42 +163,38 @@ class _RayPool:
             ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False,
                      configure_logging=False)
         self.task = ray.remote(_extract)
-        self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.slots = max(1, int(ray.cluster_resources().get("CPU", 1))) * 4
+        self.options = options
 
-    def submit(self, fn: Any, path: Path, options: Options) -> Any:
-        return self.task.remote(path, options, None, path.read_bytes() if path.is_file() else None)
+    def submit(self, path: Path) -> Any:
+        return self.task.remote(path, self.options, None, path.read_bytes())
 
-    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-        return None  # the cluster outlives the batch; `ray.shutdown()` is the caller's to call
+    def wait_any(self, pending: dict[Any, Any]) -> list[Any]:
+        return self.ray.wait(list(pending), num_returns=1)[0]
+
+    def result(self, ref: Any) -> tuple[dict[str, Any] | None, str | None]:
+        return self.ray.get(ref)
+
+    def close(self, pending: dict[Any, Any]) -> None:
+        for ref in pending:
+            self.ray.cancel(ref)  # the cluster outlives the batch; `ray.shutdown()` is the caller's to call
 
 
 def run_many(tasks: list[Task], options: Options, *, done: Any, workers: int = 0, llm: object | None = None,
              force: bool = False, ray: str | None = None) -> Iterator[Outcome]:
-    """Every task's outcome, as they finish. `done(sha256) -> record | None` answers whether the
-    store holds the document's record already (then it is not extracted again, unless `force`).
-    `ray`: "local" (a Ray instance on this machine), "auto" (the cluster this machine is part
-    of) or a cluster address; the rules backend only."""
-    workers = workers or os.cpu_count() or 1
-    if ray is not None:
-        pool: Any = _RayPool(ray)
-        limit = pool.slots * 4
-        yield from _drain_ray(tasks, options, pool, limit, done, force)
-        return
-    if llm is not None:
-        pool: Executor = ThreadPoolExecutor(max_workers=max(1, llm.settings.concurrency))  # type: ignore[attr-defined]
-        limit = max(1, llm.settings.concurrency) * 2  # type: ignore[attr-defined]
-    elif workers > 1:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        limit = workers * 4
-    else:
-        pool = ThreadPoolExecutor(max_workers=1)
-        limit = 2
-    pending: dict[Future, tuple[Task, str | None]] = {}
-    twins: dict[str, list[Task]] = {}  # files whose bytes are being extracted already: they wait for that record
+    """Every task's outcome, as they finish, with at most a few reports in flight per worker.
+    `done(sha256) -> record | None` answers whether the store holds the document's record
+    already (then it is not extracted again, unless `force`); a file with the same bytes as one
+    being extracted waits for that record. `ray`: "local" (a Ray instance on this machine),
+    "auto" (the cluster this machine is part of) or a cluster address; the rules backend only."""
+    pool: _LocalPool | _RayPool = _RayPool(ray, options) if ray is not None else \
+        _LocalPool(options, workers or os.cpu_count() or 1, llm)
+    pending: dict[Any, tuple[Task, str | None]] = {}
+    twins: dict[str, list[Task]] = {}
     queue = iter(tasks)
     try:
         while True:
-            while len(pending) < limit:
+            while len(pending) < pool.slots:
                 task = next(queue, None)
                 if task is None:
                     break
@@ -173,51 +203,22 @@ def run_many(tasks: list[Task], options: Options, *, done: Any, workers: int = 0
                 if stored is not None:
                     yield Outcome(task, sha, stored, skipped=True)
                     continue
-                if sha is not None and sha in twins:
+                if sha is None:  # unreadable here: its reader says why, on this machine
+                    record, error = _extract(task.path, options)
+                    yield Outcome(task, sha, record, error)
+                    continue
+                if sha in twins:
                     twins[sha].append(task)
                     continue
-                if sha is not None:
-                    twins[sha] = []
-                fut = pool.submit(_extract, task.path, options, llm) if llm is not None else pool.submit(_extract, task.path, options)
-                pending[fut] = (task, sha)
+                twins[sha] = []
+                pending[pool.submit(task.path)] = (task, sha)
             if not pending:
                 return
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                task, sha = pending.pop(fut)
-                record, error = fut.result()
+            for handle in pool.wait_any(pending):
+                task, sha = pending.pop(handle)
+                record, error = pool.result(handle)
                 yield Outcome(task, sha, record, error)
-                for twin in twins.pop(sha, []) if sha is not None else []:
+                for twin in twins.pop(sha or "", []):
                     yield Outcome(twin, sha, json.loads(json.dumps(record)) if record else None, error, skipped=record is not None)
     finally:
-        for fut in pending:
-            fut.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _drain_ray(tasks: list[Task], options: Options, pool: _RayPool, limit: int, done: Any, force: bool) -> Iterator[Outcome]:
-    """run_many's loop for Ray object references: at most `limit` reports in flight."""
-    pending: dict[Any, tuple[Task, str | None]] = {}
-    queue = iter(tasks)
-    while True:
-        while len(pending) < limit:
-            task = next(queue, None)
-            if task is None:
-                break
-            sha = sha256_of(task.path)
-            stored = done(sha) if sha and not force else None
-            if stored is not None:
-                yield Outcome(task, sha, stored, skipped=True)
-                continue
-            if sha is None:  # unreadable here: the reader says why, on this machine
-                record, error = _extract(task.path, options)
-                yield Outcome(task, sha, record, error)
-                continue
-            pending[pool.submit(_extract, task.path, options)] = (task, sha)
-        if not pending:
-            return
-        ready, _ = pool.ray.wait(list(pending), num_returns=1)
-        for ref in ready:
-            task, sha = pending.pop(ref)
-            record, error = pool.ray.get(ref)
-            yield Outcome(task, sha, record, error)
+        pool.close(pending)
