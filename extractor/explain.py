@@ -125,6 +125,9 @@ def pointers(record: Record, flag: Flag, cells: Cells | None = None) -> list[Poi
         ev = obj if isinstance(obj, Evidence) else getattr(obj, "evidence", None) if isinstance(obj, BaseModel) else None
         value = getattr(obj, "value", None) if isinstance(obj, BaseModel) else obj
         row, column = cells.at(ev.start) if (cells is not None and ev is not None) else (None, None)
+        owner = resolve(record, path.rsplit(".", 1)[0]) if "." in path else None
+        if row and getattr(owner, "name", None):
+            row = owner.name  # an indicator's or a project's row is the one its name opens (a wrapped cell is no label)
         out.append(Pointer(path, describe(record, path), None if value is None else _text(value),
                            ev.quote if ev else None, ev.start if ev else None, ev.end if ev else None,
                            ev.page if ev else None, row, column))
