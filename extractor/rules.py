@@ -448,7 +448,7 @@ def _projects_from_tables(doc: Document, layout: Layout) -> list[Project]:
 
 
 _PROJECT_ITEM = re.compile(
-    rf"^\s*\d{{1,2}}[.．、]\s*(?P<name>[^：:\n。]{{2,40}}?)(?:项目)?(?:绩效自评概述|绩效自评情况|自评概述|绩效情况)[：:]", re.M
+    r"^\s*\d{1,2}[.．、]\s*(?P<name>[^：:\n。]{2,40}?)(?:项目)?(?:绩效自评概述|绩效自评情况|自评概述|绩效情况)[：:]", re.M
 )
 
 
