@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from extractor.grounding import g_int, g_num
+from extractor.grounding import g_amount, g_int, g_num
 from extractor.ingest import Document
 from extractor.lexicon import Lexicon, RateRun
-from extractor.models import Amount, GroundedInt, GroundedNum
-from extractor.normalize import declared_unit, to_wan
+from extractor.models import GroundedInt, GroundedNum
+from extractor.normalize import declared_unit, parse_money
 from extractor.segment import Layout
 
 WINDOW = 160  # characters before the string in which the row's labels must be written
@@ -85,13 +85,13 @@ def read_rate_runs(doc: Document, layout: Layout, lex: Lexicon) -> dict[str, Gro
             if not _labelled(window, spec) or any(c in found for c in spec.columns):
                 continue
             run = m.group("run")
-            values = {tuple(sorted((k, run[a:b]) for k, (a, b) in r.items())) for r in readings(run, spec)}
+            found_readings = readings(run, spec)
+            values = {tuple(sorted((k, run[a:b]) for k, (a, b) in r.items())) for r in found_readings}
             if len(values) != 1:
                 continue
-            reading = readings(run, spec)[0]
             at = m.start("run")
-            unit = declared_unit(window) or "万元"
-            for path, (a, b) in reading.items():
+            declared = declared_unit(window)
+            for path, (a, b) in found_readings[0].items():
                 s, e = at + a, at + b
                 value = Decimal(run[a:b])
                 if path == "rate":
@@ -100,6 +100,8 @@ def read_rate_runs(doc: Document, layout: Layout, lex: Lexicon) -> dict[str, Gro
                 elif spec.kind == "count":
                     found[path] = g_int(doc, int(value), s, e)
                 else:
-                    found[path] = Amount(value=to_wan(value, unit), raw_unit=declared_unit(window) or "",
-                                         quote=text[s:e], start=s, end=e, page=doc.page_of(s))
+                    amount = g_amount(doc, parse_money(run[a:b], default_unit=declared or "万元"), s, e)  # type: ignore[arg-type]
+                    if declared is None:
+                        amount.raw_unit = ""  # a bare number in a table that states no unit: 万元 assumed (as readers._money_cell)
+                    found[path] = amount
     return found
