@@ -2,7 +2,8 @@
 its quote, page and offsets, and, for a table cell, its row and column labels. Used by
 `extractor check`, the exports and the review page.
 
-Pure except `cells_of`, which reads the report again to find its table cells.
+Pure except `cells_of`, which reads the report again to find its table cells (`cells_in` for a
+report already read).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from extractor import lexicon
+from extractor.ingest import Document
 from extractor.models import Evidence, Flag, Record
 
 _STEP = re.compile(r"(?P<name>[a-z_]+)(?:\[(?P<i>\d+)\])?")
@@ -102,19 +104,23 @@ def _short(label: str | None) -> str | None:
     return "/".join(words) or label[:24]
 
 
-def cells_of(source_path: str | Path) -> Cells | None:
-    """The report's table cells, read again from its file; None when the file is not there."""
-    from extractor.ingest import IngestError, read_document
+def cells_in(doc: Document) -> Cells:
+    """A read report's table cells, as the mention stage lists them."""
     from extractor.mentions import find
     from extractor.pipeline import read_layout
 
+    reading, layout = read_layout(doc)
+    return Cells([(m.start, m.end, m.label, m.column) for m in find(reading, layout) if m.table is not None])
+
+
+def cells_of(source_path: str | Path) -> Cells | None:
+    """The report's table cells, read again from its file; None when the file is not there."""
+    from extractor.ingest import IngestError, read_document
+
     try:
-        doc = read_document(source_path)
+        return cells_in(read_document(source_path))
     except (IngestError, OSError):
         return None
-    reading, layout = read_layout(doc)
-    spans = [(m.start, m.end, m.label, m.column) for m in find(reading, layout) if m.table is not None]
-    return Cells(spans)
 
 
 def pointers(record: Record, flag: Flag, cells: Cells | None = None) -> list[Pointer]:

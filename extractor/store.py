@@ -182,7 +182,12 @@ class Store:
         return {r["flag_key"]: r for r in self.db.query("SELECT * FROM reviews WHERE path = ?", [path])}
 
     def documents(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM documents ORDER BY path"))
+        """Every document of the batch, by path, with its stable id (`rowid`)."""
+        return list(self.db.query("SELECT rowid, * FROM documents ORDER BY path"))
+
+    def document(self, doc_id: int) -> dict[str, Any] | None:
+        """The document with this id (`rowid`: documents are upserted, so it outlives re-extraction)."""
+        return next(iter(self.db.query("SELECT rowid, * FROM documents WHERE rowid = ?", [doc_id])), None)
 
     def record_of(self, record_key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT record FROM records WHERE key = ?", [record_key]).fetchone()

@@ -22,6 +22,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -29,7 +30,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from extractor.explain import cells_of
+from extractor.explain import cells_in
 from extractor.ingest import IngestError, read_document
 from extractor.models import Record
 from extractor.review.data import flag_views, overview_svg, row_of, rules_svg, segments, when
@@ -58,28 +59,24 @@ def create_app(out: Path, reviewer: str | None = None, token: str | None = None)
         resp.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
         return resp
 
-    def load(s: Store, doc_id: int) -> tuple[dict[str, Any], Record] | None:
-        doc = s.db.execute("SELECT rowid, * FROM documents WHERE rowid = ?", [doc_id]).fetchone()
-        if doc is None:
-            return None
-        cols = ["rowid"] + [c.name for c in s.db["documents"].columns]
-        row = dict(zip(cols, doc))
-        data = s.record_of(row["record_key"]) if row.get("record_key") else None
+    def load(s: Store, doc_id: int) -> tuple[dict[str, Any], Record]:
+        """A document of the batch and its record; 404 for any other id."""
+        doc = s.document(doc_id)
+        data = s.record_of(doc["record_key"]) if doc and doc.get("record_key") else None
         if data is None:
-            return None
-        return row, Record.model_validate(data)
+            raise HTTPException(404, "没有这份报告")
+        return doc, Record.model_validate(data)  # type: ignore[return-value]
 
     async def batch(request: Request) -> Response:
         s = store()
         try:
-            cols = ["rowid"] + [c.name for c in s.db["documents"].columns]
             rows = []
-            for doc in s.db.execute("SELECT rowid, * FROM documents WHERE status = 'done' ORDER BY path").fetchall():
-                d = dict(zip(cols, doc))
-                data = s.record_of(d["record_key"])
+            docs = s.documents()
+            for d in docs:
+                data = s.record_of(d["record_key"]) if d["status"] == "done" and d.get("record_key") else None
                 if data is not None:
                     rows.append(row_of(d, Record.model_validate(data), s.decisions(d["path"])))
-            failed = list(s.db.query("SELECT path, reason FROM documents WHERE status = 'failed' ORDER BY path"))
+            failed = [d for d in docs if d["status"] == "failed"]
         finally:
             s.close()
         rules = sorted({r for row in rows for r in row.rules})
@@ -90,22 +87,19 @@ def create_app(out: Path, reviewer: str | None = None, token: str | None = None)
         doc_id = int(request.path_params["doc_id"])
         s = store()
         try:
-            found = load(s, doc_id)
-            if found is None:
-                return PlainTextResponse("没有这份报告", status_code=404)
-            doc, record = found
+            doc, record = load(s, doc_id)
             decisions = s.decisions(doc["path"])
         finally:
             s.close()
         try:
-            text = read_document(record.source.path).text
+            source = read_document(record.source.path)  # read once: its text and its table cells
         except (IngestError, OSError) as e:
             return page("report.html", request, doc=doc, record=record, segments=[], flags=flag_views(record, decisions, doc["sha256"], None),
                         missing=str(e), doc_id=doc_id, gone=[])
-        flags = flag_views(record, decisions, doc["sha256"], cells_of(record.source.path))
+        flags = flag_views(record, decisions, doc["sha256"], cells_in(source))
         current = {f.key for f in flags}
         gone = [d for k, d in decisions.items() if k not in current]  # the flag changed or went since
-        return page("report.html", request, doc=doc, record=record, segments=segments(text, record), flags=flags,
+        return page("report.html", request, doc=doc, record=record, segments=segments(source.text, record), flags=flags,
                     missing=None, doc_id=doc_id, gone=gone)
 
     async def decide(request: Request) -> Response:
@@ -119,10 +113,7 @@ def create_app(out: Path, reviewer: str | None = None, token: str | None = None)
             return PlainTextResponse("未知的复核结论", status_code=400)
         s = store()
         try:
-            found = load(s, doc_id)
-            if found is None:
-                return PlainTextResponse("没有这份报告", status_code=404)
-            doc, record = found
+            doc, record = load(s, doc_id)
             n = int(str(form.get("flag", "-1")))
             if not 0 <= n < len(record.flags):
                 return PlainTextResponse("没有这个标记", status_code=404)
@@ -154,13 +145,13 @@ def create_app(out: Path, reviewer: str | None = None, token: str | None = None)
         doc_id, n = int(request.path_params["doc_id"]), int(request.path_params["n"])
         s = store()
         try:
-            found = load(s, doc_id)
+            _doc, record = load(s, doc_id)
         finally:
             s.close()
-        if found is None or found[1].source.format != "pdf":
+        if record.source.format != "pdf":
             return PlainTextResponse("没有这一页", status_code=404)
         try:
-            png = _render(found[1].source.path, n)
+            png = _render(record.source.path, n)
         except (OSError, IndexError, ValueError):
             return PlainTextResponse("没有这一页", status_code=404)
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
