@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,15 @@ class Report:
     record: Record
     decisions: dict[str, dict[str, Any]]  # flag key -> decision
     sha256: str
+
+    @cached_property
+    def keyed(self) -> list[tuple[str, Flag]]:
+        """The record's flags, in order, each with its key (store.flag_key), made once."""
+        return [(flag_key(f.model_dump(mode="json")), f) for f in self.record.flags]
+
+    @cached_property
+    def flags(self) -> dict[str, Flag]:
+        return dict(self.keyed)
 
 
 def reports(store: Store) -> Iterator[Report]:
@@ -67,9 +77,8 @@ def _num(v: Any) -> Any:
 
 def _corrections(rep: Report) -> dict[str, dict[str, Any]]:
     """Field path -> the decision that corrected it (not stale)."""
-    current = {flag_key(f.model_dump(mode="json")) for f in rep.record.flags}
     return {d["field"]: d for k, d in rep.decisions.items()
-            if d["decision"] == "correct" and d.get("field") and k in current and d["sha256"] == rep.sha256}
+            if d["decision"] == "correct" and d.get("field") and k in rep.flags and d["sha256"] == rep.sha256}
 
 
 def _value(rep: Report, path: str, v: Any, fixes: dict[str, dict[str, Any]]) -> tuple[Any, bool]:
@@ -124,11 +133,10 @@ def sheets(items: list[Report]) -> list[Sheet]:
             out["指标"].rows.append(irow)
         for o in r.outputs:
             out["产出"].rows.append([rep.path, o.name, _num(o.value), o.unit, "是" if o.approx else "", o.value.quote])
-        for f in r.flags:
-            d = rep.decisions.get(flag_key(f.model_dump(mode="json")))
+        for key, f in rep.keyed:
             out["标记"].rows.append([rep.path, severity_name(f.severity), f.rule, rule_name(f.rule), f.message,
-                                   _pointers_text(r, f)] + _decision_cells(d, rep.sha256))
-        stale = [d for k, d in rep.decisions.items() if k not in {flag_key(f.model_dump(mode="json")) for f in r.flags}]
+                                   _pointers_text(r, f)] + _decision_cells(rep.decisions.get(key), rep.sha256))
+        stale = [d for k, d in rep.decisions.items() if k not in rep.flags]
         for d in stale:  # a decision whose flag is gone: kept, shown stale
             out["标记"].rows.append([rep.path, "", d["rule"], rule_name(d["rule"]), "（该标记在重新提取后已不存在）", ""]
                                   + _decision_cells(d, rep.sha256, gone=True))
@@ -216,9 +224,8 @@ def write_docx(items: list[Report], dst: Path) -> int:
     d.add_paragraph(f"生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}。下列问题均经复核人员确认为报告本身的前后矛盾。")
     n = 0
     for rep in items:
-        current = {flag_key(f.model_dump(mode="json")): f for f in rep.record.flags}
-        confirmed = [(current[k], dec) for k, dec in rep.decisions.items()
-                     if dec["decision"] == "confirm" and k in current and dec["sha256"] == rep.sha256]
+        confirmed = [(rep.flags[k], dec) for k, dec in rep.decisions.items()
+                     if dec["decision"] == "confirm" and k in rep.flags and dec["sha256"] == rep.sha256]
         if not confirmed:
             continue
         r = rep.record
